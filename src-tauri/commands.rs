@@ -1,0 +1,147 @@
+//! The Tauri side of the app: window set-up and the commands the frontend calls.
+//!
+//! This is the only module that knows Tauri. Each command unpacks its
+//! arguments, forwards to [`AppSession`] and returns its result; errors reach
+//! the frontend as [`AppError`] JSON (`{code, message, fields?}`).
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use tauri::{Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::AppError;
+use crate::export::ExportSummary;
+use crate::session::{AppSession, AppStatus, Preview};
+use crate::settings::SettingsStore;
+use crate::token::TokenStore;
+
+/// Environment variable that answers the save dialog with a fixed path instead
+/// of showing it. Only automated GUI tests set it, because WebDriver cannot
+/// reach a native dialog.
+pub const TEST_SAVE_PATH_ENV: &str = "DEVREV_EXPORT_TEST_SAVE_PATH";
+
+/// Opens the main window and runs until it is closed.
+pub fn run_app() -> Result<(), tauri::Error> {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let settings_store = match SettingsStore::in_config_dir() {
+                Ok(store) => Some(store),
+                Err(error) => {
+                    tracing::warn!(%error, "no settings folder");
+                    None
+                }
+            };
+            let session = tauri::async_runtime::block_on(AppSession::open(
+                settings_store,
+                TokenStore::default(),
+            ));
+            app.manage(session);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            app_status,
+            save_token,
+            remove_token,
+            set_base_url,
+            start_sample_data,
+            stop_sample_data,
+            preview,
+            choose_export_path,
+            export_xlsx,
+        ])
+        .run(tauri::generate_context!())
+}
+
+#[tauri::command]
+async fn app_status(session: State<'_, AppSession>) -> Result<AppStatus, AppError> {
+    Ok(session.status().await)
+}
+
+#[tauri::command]
+async fn save_token(
+    session: State<'_, AppSession>,
+    token: String,
+    session_only: bool,
+) -> Result<AppStatus, AppError> {
+    session.save_token(&token, session_only).await
+}
+
+#[tauri::command]
+async fn remove_token(session: State<'_, AppSession>) -> Result<AppStatus, AppError> {
+    session.remove_token().await
+}
+
+#[tauri::command]
+async fn set_base_url(
+    session: State<'_, AppSession>,
+    base_url: String,
+) -> Result<AppStatus, AppError> {
+    session.set_base_url(&base_url).await
+}
+
+#[tauri::command]
+async fn start_sample_data(session: State<'_, AppSession>) -> Result<AppStatus, AppError> {
+    session.start_sample_data().await
+}
+
+#[tauri::command]
+async fn stop_sample_data(session: State<'_, AppSession>) -> Result<AppStatus, AppError> {
+    Ok(session.stop_sample_data().await)
+}
+
+#[tauri::command]
+async fn preview(session: State<'_, AppSession>, request: Value) -> Result<Preview, AppError> {
+    session.preview(request).await
+}
+
+#[tauri::command]
+async fn export_xlsx(
+    session: State<'_, AppSession>,
+    request: Value,
+    path: PathBuf,
+) -> Result<ExportSummary, AppError> {
+    session.export(request, &path).await
+}
+
+/// Shows the save dialog and returns the chosen path, or `None` when the user
+/// cancelled. The dialog offers `suggested_name` in the Downloads folder.
+#[tauri::command]
+async fn choose_export_path(
+    app: tauri::AppHandle,
+    suggested_name: String,
+) -> Result<Option<PathBuf>, AppError> {
+    if let Some(path) = std::env::var_os(TEST_SAVE_PATH_ENV) {
+        return Ok(Some(PathBuf::from(path)));
+    }
+
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Export accounts to Excel")
+        .add_filter("Excel workbook", &["xlsx"])
+        .set_file_name(suggested_name)
+        .set_can_create_directories(true);
+    if let Ok(downloads) = app.path().download_dir() {
+        dialog = dialog.set_directory(downloads);
+    }
+    dialog.save_file(move |chosen| {
+        let _ = sender.send(chosen);
+    });
+
+    let chosen = receiver
+        .await
+        .map_err(|_| AppError::new("dialog_failed", "The save dialog closed unexpectedly. Try again."))?;
+    match chosen {
+        None => Ok(None),
+        Some(file_path) => file_path.into_path().map(Some).map_err(|error| {
+            AppError::new(
+                "dialog_failed",
+                format!("The chosen location cannot be used ({error}). Choose a folder on this computer."),
+            )
+        }),
+    }
+}

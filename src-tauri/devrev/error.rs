@@ -1,0 +1,211 @@
+//! Errors from calling the DevRev API, decoded from the API's error bodies.
+//!
+//! Every failure names the endpoint and, where the server sent one, the API's
+//! error `type`, `message` and extra fields such as `reference_id`. The
+//! `Display` text is written for the person using the app and ends with what to
+//! do next. The token never appears in any of them.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Error body as the DevRev API sends it with a 4xx or 5xx status.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ErrorBody {
+    /// Machine-readable error type, such as `bad_request` or `unauthenticated`.
+    #[serde(rename = "type")]
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+    pub detail: Option<String>,
+    /// Seconds to wait, sent with 429.
+    pub retry_after: Option<u64>,
+    /// ID to quote to DevRev support, sent with 500.
+    pub reference_id: Option<String>,
+    /// Field that a 400 is about, when the server names one.
+    pub field_name: Option<String>,
+    /// Any other fields of the error body.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ErrorBody {
+    /// Returns the server's own explanation: message and detail, when present.
+    pub fn explanation(&self) -> Option<String> {
+        let parts: Vec<&str> = [self.message.as_deref(), self.detail.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// Why a call to the DevRev API failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("DevRev rejected the request to {endpoint} as invalid{}. Check the filters and try again.", explained(.body))]
+    BadRequest { endpoint: String, body: ErrorBody },
+
+    #[error("DevRev did not accept the API token{}. The token may be mistyped, expired or revoked: create a new personal access token in DevRev (Settings → Account → Personal access tokens) and use that one.", explained(.body))]
+    Unauthorized { endpoint: String, body: ErrorBody },
+
+    #[error("The API token is valid but may not read accounts{}. Ask a DevRev administrator for access to accounts, or use a token of a user who has it.", explained(.body))]
+    Forbidden { endpoint: String, body: ErrorBody },
+
+    #[error("DevRev is limiting how fast this token may send requests{}. Wait {} and try again.", explained(.body), wait_text(*.retry_after))]
+    RateLimited {
+        endpoint: String,
+        body: ErrorBody,
+        /// From the `Retry-After` header, else the body's `retry_after`.
+        retry_after: Option<Duration>,
+    },
+
+    #[error("DevRev had an internal error while answering {endpoint}{}. Try again in a few minutes; if it keeps failing, contact DevRev support{}.", explained(.body), reference_text(.body))]
+    ServerError {
+        endpoint: String,
+        status: u16,
+        body: ErrorBody,
+    },
+
+    #[error("DevRev is temporarily unavailable{}. Try again in a few minutes.", explained(.body))]
+    Unavailable { endpoint: String, body: ErrorBody },
+
+    #[error("The server at {base_url} answered {endpoint} with HTTP {status}, which is not an answer the DevRev API gives. Check the server address in Settings (the default is https://api.devrev.ai).")]
+    UnexpectedStatus {
+        base_url: String,
+        endpoint: String,
+        status: u16,
+    },
+
+    #[error("Could not reach {base_url}: {reason}. Check the network connection and the server address in Settings.")]
+    Connection {
+        base_url: String,
+        endpoint: String,
+        reason: String,
+    },
+
+    #[error("{endpoint} did not answer within {} seconds. Check the network connection and try again.", .after.as_secs())]
+    Timeout { endpoint: String, after: Duration },
+
+    #[error("The answer from {endpoint} could not be read at `{path}`: {message}. Check that the server address in Settings points to the DevRev API.")]
+    Decode {
+        endpoint: String,
+        /// JSON path of the value that failed to decode, such as `accounts[3].created_date`.
+        path: String,
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Returns the HTTP status of the answer, if the server sent one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::BadRequest { .. } => Some(400),
+            ApiError::Unauthorized { .. } => Some(401),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::RateLimited { .. } => Some(429),
+            ApiError::ServerError { status, .. } | ApiError::UnexpectedStatus { status, .. } => {
+                Some(*status)
+            }
+            ApiError::Unavailable { .. } => Some(503),
+            ApiError::Connection { .. } | ApiError::Timeout { .. } | ApiError::Decode { .. } => {
+                None
+            }
+        }
+    }
+
+    /// Returns the error body the server sent, if it sent one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            ApiError::BadRequest { body, .. }
+            | ApiError::Unauthorized { body, .. }
+            | ApiError::Forbidden { body, .. }
+            | ApiError::RateLimited { body, .. }
+            | ApiError::ServerError { body, .. }
+            | ApiError::Unavailable { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+fn explained(body: &ErrorBody) -> String {
+    match body.explanation() {
+        Some(text) => format!(" (\"{}\")", text.trim_end_matches('.')),
+        None => String::new(),
+    }
+}
+
+fn wait_text(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) if wait.as_secs() == 1 => "1 second".into(),
+        Some(wait) => format!("{} seconds", wait.as_secs()),
+        None => "a minute".into(),
+    }
+}
+
+fn reference_text(body: &ErrorBody) -> String {
+    match &body.reference_id {
+        Some(id) => format!(" and quote the reference ID {id}"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> ErrorBody {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn bad_request_quotes_server_message() {
+        let error = ApiError::BadRequest {
+            endpoint: "accounts.export".into(),
+            body: body(r#"{"type":"bad_request","message":"first must be at most 500"}"#),
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "DevRev rejected the request to accounts.export as invalid (\"first must be at most 500\"). Check the filters and try again."
+        );
+    }
+
+    #[test]
+    fn rate_limited_names_wait() {
+        let error = ApiError::RateLimited {
+            endpoint: "accounts.export".into(),
+            body: ErrorBody::default(),
+            retry_after: Some(Duration::from_secs(30)),
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "DevRev is limiting how fast this token may send requests. Wait 30 seconds and try again."
+        );
+    }
+
+    #[test]
+    fn server_error_quotes_reference_id() {
+        let error = ApiError::ServerError {
+            endpoint: "accounts.export".into(),
+            status: 500,
+            body: body(r#"{"type":"internal_error","reference_id":"ref-123"}"#),
+        };
+
+        assert!(error
+            .to_string()
+            .ends_with("contact DevRev support and quote the reference ID ref-123."));
+    }
+
+    #[test]
+    fn error_body_keeps_extra_fields() {
+        let parsed = body(r#"{"type":"bad_request","allowed_values":["a","b"]}"#);
+
+        assert_eq!(parsed.error_type.as_deref(), Some("bad_request"));
+        assert!(parsed.extra.contains_key("allowed_values"));
+    }
+}

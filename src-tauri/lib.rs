@@ -1,0 +1,25 @@
+//! DevRev Accounts Export: fetches DevRev accounts and writes them to Excel workbooks.
+//!
+//! The library is plain Rust shared by the desktop app, the command line and the
+//! tests. Only [`commands`] knows Tauri: it adapts the library to the window.
+//!
+//! - [`devrev`]: the HTTP client, request and account types, API errors.
+//! - [`token`]: the API token and its place in the OS keyring.
+//! - [`settings`]: the base URL and other saved preferences.
+//! - [`columns`]: how an account becomes a row of typed cells.
+//! - [`workbook`]: writes rows to an `.xlsx` file without ever leaving a broken one.
+//! - [`demo_server`]: a DevRev-compatible server with generated accounts.
+//! - [`cli`]: the command line.
+
+pub mod cli;
+pub mod columns;
+pub mod commands;
+pub mod demo_server;
+pub mod devrev;
+pub mod error;
+pub mod export;
+pub mod logging;
+pub mod session;
+pub mod settings;
+pub mod token;
+pub mod workbook;
