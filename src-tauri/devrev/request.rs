@@ -143,7 +143,7 @@ impl AccountsExportRequest {
     /// Decodes a request body, rejecting unknown fields and values of the wrong
     /// type, but without [`Self::validate`]: this is what the API itself checks.
     pub fn parse_value(value: Value) -> Result<Self, RequestParseError> {
-        let Value::Object(object) = &value else {
+        let Value::Object(mut object) = value else {
             return Err(RequestParseError::NotAnObject);
         };
         if let Some(field) = object.keys().find(|key| !EXPORT_FIELDS.contains(&key.as_str())) {
@@ -153,13 +153,14 @@ impl AccountsExportRequest {
             });
         }
 
-        let request: Self = serde_path_to_error::deserialize(value).map_err(|error| {
-            RequestParseError::WrongType {
-                path: error.path().to_string(),
-                message: error.inner().to_string(),
-            }
-        })?;
-        Ok(request)
+        // `first` is decoded on its own because serde loses the JSON path of
+        // errors inside a flattened struct.
+        let first = match object.remove("first") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(decode::<u32>(value, "first")?),
+        };
+        let filters = decode::<AccountFilters>(Value::Object(object), "")?;
+        Ok(AccountsExportRequest { filters, first })
     }
 
     /// Checks the rules the API enforces, and the ones that would make a filter
@@ -319,6 +320,23 @@ fn check_custom_field(name: &str, accepted: &Value) -> Option<String> {
             "`{name}` must be a value or a list of values (text, numbers, true or false)."
         )),
     }
+}
+
+/// Decodes `value`, naming the JSON path of a wrong type. `prefix` is the
+/// path of `value` itself within the request.
+fn decode<T: serde::de::DeserializeOwned>(value: Value, prefix: &str) -> Result<T, RequestParseError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let inner = error.path().to_string();
+        let path = match (prefix, inner.as_str()) {
+            (prefix, ".") => prefix.to_owned(),
+            ("", inner) => inner.to_owned(),
+            (prefix, inner) => format!("{prefix}.{inner}"),
+        };
+        RequestParseError::WrongType {
+            path,
+            message: error.inner().to_string(),
+        }
+    })
 }
 
 fn format_field_errors(errors: &[FieldError]) -> String {

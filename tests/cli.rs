@@ -1,0 +1,209 @@
+//! The command line end to end: `export` against the demo server on loopback,
+//! with the workbook read back by calamine, and its failures.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use calamine::{open_workbook, Reader, Xlsx};
+use devrev_export::demo_server::{DemoServer, DemoServerConfig};
+
+const TOKEN: &str = "cli-test-token";
+const BINARY: &str = env!("CARGO_BIN_EXE_devrev-accounts-export");
+
+async fn start_server() -> DemoServer {
+    DemoServer::start(DemoServerConfig {
+        accounts: 400,
+        token: TOKEN.into(),
+        ..DemoServerConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Runs `export` with the token in `DEVREV_TOKEN` and a private config folder.
+async fn run_export(dir: &Path, token: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(BINARY);
+    command
+        .arg("export")
+        .args(args)
+        .current_dir(dir)
+        .env("DEVREV_TOKEN", token)
+        .env("DEVREV_EXPORT_CONFIG_DIR", dir.join("config"));
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn data_rows(path: &Path) -> usize {
+    let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
+    let sheet = workbook.worksheet_range("Accounts").unwrap();
+    sheet.height() - 1
+}
+
+#[tokio::test]
+async fn export_writes_filtered_rows() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("filters.json"), r#"{"tier": ["Enterprise"], "first": 500}"#).unwrap();
+
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "enterprise", "--filters", "filters.json", "--base-url", &server.base_url()],
+    )
+    .await;
+
+    let expected = (0..400)
+        .map(|index| devrev_export::demo_server::generate_account(42, index))
+        .filter(|account| account.tier.as_deref() == Some("Enterprise"))
+        .count();
+    server.shutdown().await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("Saved {expected} accounts")), "{stdout}");
+    assert_eq!(data_rows(&dir.path().join("enterprise.xlsx")), expected);
+}
+
+#[tokio::test]
+async fn full_page_warns_of_more() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(dir.path(), TOKEN, &["--out", "a.xlsx", "--base-url", &server.base_url()]).await;
+
+    server.shutdown().await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("exactly 50 accounts"), "{}", stderr(&output));
+    assert_eq!(data_rows(&dir.path().join("a.xlsx")), 50);
+}
+
+#[tokio::test]
+async fn existing_file_is_left_unchanged() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("keep.xlsx");
+    std::fs::write(&target, b"previous export").unwrap();
+
+    let output = run_export(dir.path(), TOKEN, &["--out", "keep.xlsx", "--base-url", &server.base_url()]).await;
+
+    let requests = server.recorded_requests().len();
+    server.shutdown().await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--overwrite"), "{}", stderr(&output));
+    assert_eq!(std::fs::read(&target).unwrap(), b"previous export");
+    assert_eq!(requests, 0, "nothing should be fetched for a file that cannot be written");
+}
+
+#[tokio::test]
+async fn overwrite_replaces_existing_file() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.xlsx"), b"previous export").unwrap();
+
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "old.xlsx", "--overwrite", "--base-url", &server.base_url()],
+    )
+    .await;
+
+    server.shutdown().await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(data_rows(&dir.path().join("old.xlsx")), 50);
+}
+
+#[tokio::test]
+async fn invalid_filters_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (r#"{"tiers": ["A"]}"#, "`tiers` is not an accounts.export filter"),
+        (r#"{"tier": "A"}"#, "`tier`"),
+        (r#"{"first": 501}"#, "first: 501 is outside the allowed range"),
+        (r#"{"created_date": {"after": "2024-02-01T00:00:00Z", "before": "2024-01-01T00:00:00Z"}}"#, "created_date.before"),
+        (r#"{"tier": ["A"]"#, "not valid JSON"),
+    ];
+
+    for (filters, phrase) in cases {
+        std::fs::write(dir.path().join("filters.json"), filters).unwrap();
+
+        let output = run_export(
+            dir.path(),
+            TOKEN,
+            &["--out", "x.xlsx", "--filters", "filters.json", "--base-url", "http://127.0.0.1:9"],
+        )
+        .await;
+
+        assert_eq!(output.status.code(), Some(2), "{filters}");
+        assert!(stderr(&output).contains(phrase), "{filters}: {}", stderr(&output));
+        assert!(!dir.path().join("x.xlsx").exists());
+    }
+}
+
+#[tokio::test]
+async fn missing_filters_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--filters", "nope.json"]).await;
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("nope.json"), "{}", stderr(&output));
+}
+
+#[tokio::test]
+async fn rejected_token_exits_three() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(dir.path(), "wrong-token", &["--out", "x.xlsx", "--base-url", &server.base_url()]).await;
+
+    server.shutdown().await;
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("did not accept the API token"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("wrong-token"));
+    assert!(!dir.path().join("x.xlsx").exists());
+}
+
+#[tokio::test]
+async fn invalid_base_url_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--base-url", "ftp://127.0.0.1"]).await;
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("ftp://127.0.0.1"), "{}", stderr(&output));
+}
+
+#[tokio::test]
+async fn unreachable_server_exits_four() {
+    let server = start_server().await;
+    let base_url = server.base_url();
+    server.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--base-url", &base_url]).await;
+
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stderr(&output).contains("Could not reach"), "{}", stderr(&output));
+    assert!(!dir.path().join("x.xlsx").exists());
+}
+
+#[tokio::test]
+async fn missing_output_folder_exits_five() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "no/such/folder/x.xlsx", "--base-url", &server.base_url()],
+    )
+    .await;
+
+    server.shutdown().await;
+    assert_eq!(output.status.code(), Some(5));
+    assert!(stderr(&output).contains("no/such/folder"), "{}", stderr(&output));
+}

@@ -1,0 +1,288 @@
+// The settings dialog: API token, DevRev server address and sample data.
+// It reports every new app status to its owner through `onStatus`, so the
+// header and banners outside the dialog stay in step.
+
+import * as api from './api.js';
+
+/**
+ * Describes where the token is kept, in one sentence for the token status line.
+ * @param {import('./api.js').AppStatus} status
+ * @returns {string}
+ */
+export function describeToken(status) {
+  if (status.tokenSource === 'keyring') {
+    return 'A token is saved in your system keyring.';
+  }
+  if (status.tokenSource === 'session') {
+    return 'A token is saved for this session only. You will need to paste it again after you close the app.';
+  }
+  return 'No token is saved yet.';
+}
+
+/**
+ * The settings dialog and its actions.
+ */
+export class SettingsPanel {
+  /**
+   * @param {HTMLDialogElement} dialog The `#settings-panel` element.
+   * @param {object} options
+   * @param {(status: import('./api.js').AppStatus, note?: string) => void} options.onStatus
+   *   Called with the new status after each successful action. `note` is a sentence for the page's status line.
+   * @param {HTMLElement} options.fallbackFocus Element to focus on close when the one that opened the dialog
+   *   is gone or hidden, such as the welcome panel's button after a token is saved.
+   */
+  constructor(dialog, { onStatus, fallbackFocus }) {
+    this.dialog = dialog;
+    this.onStatus = onStatus;
+    this.fallbackFocus = fallbackFocus;
+    /** @type {import('./api.js').AppStatus|null} */
+    this.status = null;
+    /** @type {HTMLElement|null} Element to focus when the dialog closes. */
+    this.returnFocus = null;
+
+    const find = (id) => dialog.querySelector(`#${id}`);
+    this.error = find('settings-error');
+    this.tokenStatus = find('token-status');
+    this.keyringProblem = find('keyring-problem');
+    this.tokenInput = find('token-input');
+    this.tokenShow = find('token-show');
+    this.tokenSave = find('token-save');
+    this.tokenSessionOnly = find('token-session-only');
+    this.tokenRemove = find('token-remove');
+    this.baseUrlInput = find('base-url-input');
+    this.baseUrlHint = find('base-url-hint');
+    this.baseUrlStatus = find('base-url-status');
+    this.baseUrlSave = find('base-url-save');
+    this.baseUrlReset = find('base-url-reset');
+    this.sampleStart = find('sample-data-start');
+    this.sampleStop = find('settings-sample-data-stop');
+    this.version = find('app-version');
+    this.buttons = [...dialog.querySelectorAll('.settings-section button')];
+
+    find('settings-close').addEventListener('click', () => this.close());
+    dialog.addEventListener('close', () => {
+      const target = this.returnFocus?.isConnected && this.returnFocus.getClientRects().length > 0
+        ? this.returnFocus
+        : this.fallbackFocus;
+      target.focus();
+    });
+
+    this.tokenShow.addEventListener('change', () => {
+      this.tokenInput.type = this.tokenShow.checked ? 'text' : 'password';
+    });
+    this.tokenInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        // Without a keyring, Enter can only mean "this session only".
+        this.saveToken(this.status?.keyringAvailable === false);
+      }
+    });
+    this.baseUrlInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.saveBaseUrl(this.baseUrlInput.value.trim());
+      }
+    });
+    for (const input of [this.tokenInput, this.baseUrlInput]) {
+      input.addEventListener('input', () => this.clearFieldError(input));
+    }
+
+    this.tokenSave.addEventListener('click', () => this.saveToken(false));
+    this.tokenSessionOnly.addEventListener('click', () => this.saveToken(true));
+    this.tokenRemove.addEventListener('click', () => this.removeToken());
+    this.baseUrlSave.addEventListener('click', () => this.saveBaseUrl(this.baseUrlInput.value.trim()));
+    this.baseUrlReset.addEventListener('click', () => {
+      if (this.status) {
+        this.saveBaseUrl(this.status.defaultBaseUrl);
+      }
+    });
+    this.sampleStart.addEventListener('click', () => this.setSampleMode(true));
+    this.sampleStop.addEventListener('click', () => this.setSampleMode(false));
+  }
+
+  /**
+   * Opens the dialog as a modal and focuses `focusTarget`, or the dialog's first control.
+   * @param {HTMLElement} [focusTarget]
+   */
+  open(focusTarget) {
+    this.returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    this.showError('');
+    this.baseUrlStatus.textContent = '';
+    if (this.status) {
+      this.baseUrlInput.value = this.status.baseUrl;
+    }
+    if (!this.dialog.open) {
+      this.dialog.showModal();
+    }
+    (focusTarget ?? this.tokenInput).focus();
+  }
+
+  /** Closes the dialog. The `close` listener then returns focus to the element that opened it. */
+  close() {
+    if (this.dialog.open) {
+      this.dialog.close();
+    }
+  }
+
+  /**
+   * Shows an app status in the dialog.
+   * @param {import('./api.js').AppStatus} status
+   */
+  render(status) {
+    const baseUrlChanged = !this.status || this.status.baseUrl !== status.baseUrl;
+    this.status = status;
+
+    this.tokenStatus.textContent = status.sampleMode
+      ? `${describeToken(status)} Sample data is on, so the token is not used right now.`
+      : describeToken(status);
+
+    const problem = [];
+    if (!status.keyringAvailable) {
+      problem.push(
+        'This computer has no keyring service, so the token cannot be saved.',
+        'Select "Use for this session only" to use it until you close the app.',
+      );
+    }
+    if (status.keyringProblem) {
+      problem.push(`Details: ${status.keyringProblem}`);
+    }
+    this.keyringProblem.textContent = problem.join(' ');
+    this.keyringProblem.hidden = problem.length === 0;
+
+    if (baseUrlChanged) {
+      this.baseUrlInput.value = status.baseUrl;
+    }
+    this.baseUrlHint.textContent =
+      `The address of the DevRev API. Keep the default, ${status.defaultBaseUrl}, ` +
+      'unless your DevRev administrator gave you another one.';
+    this.applyButtonState();
+
+    this.sampleStart.hidden = status.sampleMode;
+    this.sampleStop.hidden = !status.sampleMode;
+
+    this.version.textContent = status.version ? `Version ${status.version}` : '';
+  }
+
+  async saveToken(sessionOnly) {
+    const token = this.tokenInput.value.trim();
+    if (token === '') {
+      this.showFieldError(this.tokenInput, 'Paste your token here first.');
+      this.tokenInput.focus();
+      return;
+    }
+
+    const status = await this.run(() => api.saveToken(token, sessionOnly));
+    if (status) {
+      this.tokenInput.value = '';
+      this.tokenShow.checked = false;
+      this.tokenInput.type = 'password';
+      this.update(status, describeToken(status));
+    }
+  }
+
+  async removeToken() {
+    const status = await this.run(() => api.removeToken());
+    if (status) {
+      this.update(status, 'The token was removed. Add a new one to read accounts from DevRev again.');
+    }
+  }
+
+  async saveBaseUrl(baseUrl) {
+    if (baseUrl === '') {
+      const example = this.status ? `, for example ${this.status.defaultBaseUrl}` : '';
+      this.showFieldError(this.baseUrlInput, `Enter the server address${example}.`);
+      this.baseUrlInput.focus();
+      return;
+    }
+
+    this.clearFieldError(this.baseUrlInput);
+    const status = await this.run(() => api.setBaseUrl(baseUrl), (error) => {
+      if (error.code !== 'invalid_base_url') {
+        return false;
+      }
+      this.showFieldError(this.baseUrlInput, error.message);
+      this.baseUrlInput.focus();
+      return true;
+    });
+    if (status) {
+      this.baseUrlInput.value = status.baseUrl;
+      const note = `Server address saved: ${status.baseUrl}`;
+      this.baseUrlStatus.textContent = note;
+      this.update(status, note);
+    }
+  }
+
+  async setSampleMode(on) {
+    const status = await this.run(() => (on ? api.startSampleData() : api.stopSampleData()));
+    if (!status) {
+      return;
+    }
+    if (on) {
+      // The sample accounts show in the main window, so close the dialog.
+      this.close();
+      this.update(status, 'Sample data is on. Select Preview to see made-up accounts.');
+    } else {
+      this.update(status, 'Sample data is off. The app reads from DevRev again.');
+      this.sampleStart.focus();
+    }
+  }
+
+  update(status, note) {
+    this.render(status);
+    this.onStatus(status, note);
+  }
+
+  /**
+   * Runs one backend action with the dialog's buttons disabled.
+   * Resolves with the action's value, or null after showing its error.
+   * `handleError` may show an error itself and return true.
+   */
+  async run(action, handleError = () => false) {
+    this.showError('');
+    this.setBusy(true);
+    try {
+      return await action();
+    } catch (error) {
+      if (!handleError(error)) {
+        this.showError(error.message);
+      }
+      return null;
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  setBusy(busy) {
+    this.dialog.setAttribute('aria-busy', String(busy));
+    for (const button of this.buttons) {
+      button.disabled = busy;
+    }
+    if (!busy) {
+      this.applyButtonState();
+    }
+  }
+
+  /** Disables the buttons that cannot work in the current status. */
+  applyButtonState() {
+    if (!this.status) {
+      return;
+    }
+    this.tokenSave.disabled = !this.status.keyringAvailable;
+    this.tokenRemove.disabled = this.status.tokenSource === null;
+    this.baseUrlReset.disabled = this.status.baseUrl === this.status.defaultBaseUrl;
+  }
+
+  showError(message) {
+    this.error.textContent = message;
+  }
+
+  showFieldError(input, message) {
+    input.setAttribute('aria-invalid', 'true');
+    this.dialog.querySelector(`#${input.id}-error`).textContent = message;
+  }
+
+  clearFieldError(input) {
+    input.removeAttribute('aria-invalid');
+    this.dialog.querySelector(`#${input.id}-error`).textContent = '';
+  }
+}
