@@ -162,7 +162,7 @@ export function chooseExportPath(suggestedName) {
  * Fetches the matching accounts and writes them to an Excel file at `path`.
  * @param {object} request
  * @param {string} path
- * @returns {Promise<{path: string, rows: number, columns: number}>}
+ * @returns {Promise<{path: string, rows: number, columns: number, truncatedCells: number, mayBeTruncated: boolean}>}
  */
 export function exportXlsx(request, path) {
   return call('export_xlsx', { request, path });

@@ -45,10 +45,24 @@ let busy = false;
 let resultsShown = false;
 
 /**
- * Error codes whose fix is in the settings dialog, so the error gets an "Open settings" button.
- * NOTE: this matches codes by pattern because the backend's list of codes is not fixed yet.
+ * Error codes (from the backend's `AppError`) whose fix is in the settings
+ * dialog: the token, the server address or the keyring. These errors get an
+ * "Open settings" button.
  */
-const SETTINGS_ERROR_PATTERN = /token|unauthori[sz]ed|forbidden|base_url|keyring/;
+const SETTINGS_ERROR_CODES = new Set([
+  'no_token',
+  'invalid_token',
+  'unauthorized',
+  'forbidden',
+  'invalid_base_url',
+  'unexpected_status',
+  'invalid_response',
+  'connection_failed',
+  'keyring_unavailable',
+  'keyring_locked',
+  'keyring_damaged',
+  'keyring_failed',
+]);
 
 function pluralAccounts(count) {
   return count === 1 ? '1 account' : `${count.toLocaleString()} accounts`;
@@ -76,7 +90,7 @@ function showError(error, details = []) {
     }
     page.errorMessage.append(list);
   }
-  page.errorOpenSettings.hidden = !SETTINGS_ERROR_PATTERN.test(error.code ?? '');
+  page.errorOpenSettings.hidden = !SETTINGS_ERROR_CODES.has(error.code ?? '');
 }
 
 function clearError() {
@@ -251,7 +265,7 @@ async function runExport() {
     showStatus('Exporting accounts to Excel…');
     const result = await api.exportXlsx(request, path);
     let message = `Saved ${pluralAccounts(result.rows)} to ${result.path}`;
-    if (request.first !== undefined && result.rows === request.first) {
+    if (result.mayBeTruncated) {
       message += '. There may be more. Raise "Number of accounts" (up to 500) to get more.';
     }
     showStatus(message);

@@ -1,0 +1,330 @@
+//! The HTTP side of the demo server: routing, request recording, injected
+//! faults, authentication, error bodies and the one log line per request.
+//!
+//! Every request passes [`record_and_log`] first, which records it, responds to it
+//! with the next injected fault if there is one, and logs the outcome. Only then
+//! does routing decide between `POST /accounts.export`, 405 and 404.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::query::{account_json, ExportQuery};
+use super::{Fault, RecordedRequest};
+use crate::devrev::request::{AccountsExportRequest, RequestParseError};
+
+/// Largest request body the server reads. `accounts.export` bodies are a few
+/// hundred bytes, so anything near this is a client bug.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Number of most recent requests kept for [`SharedState::recorded_requests`],
+/// so a long-running server does not grow without bound.
+const MAX_RECORDED_REQUESTS: usize = 10_000;
+
+/// State shared by the request handlers and the [`super::DemoServer`] handle.
+pub(super) struct SharedState {
+    pub accounts: usize,
+    pub seed: u64,
+    token: String,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+    faults: Mutex<VecDeque<Fault>>,
+}
+
+/// Number of accounts in a response, passed from the handler to the log line
+/// through the response extensions.
+#[derive(Debug, Clone, Copy)]
+struct AccountCount(usize);
+
+impl SharedState {
+    pub(super) fn new(accounts: usize, seed: u64, token: String) -> Self {
+        SharedState {
+            accounts,
+            seed,
+            token,
+            requests: Mutex::new(VecDeque::new()),
+            faults: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub(super) fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).iter().cloned().collect()
+    }
+
+    pub(super) fn push_fault(&self, fault: Fault) {
+        lock(&self.faults).push_back(fault);
+    }
+
+    fn record(&self, request: RecordedRequest) {
+        let mut requests = lock(&self.requests);
+        if requests.len() == MAX_RECORDED_REQUESTS {
+            requests.pop_front();
+        }
+        requests.push_back(request);
+    }
+
+    fn next_fault(&self) -> Option<Fault> {
+        lock(&self.faults).pop_front()
+    }
+
+    /// True when the header is exactly `Bearer <token>`.
+    fn is_authorized(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| token == self.token)
+    }
+}
+
+/// Locks a mutex, recovering the data if a handler panicked while holding it:
+/// the lists stay consistent because every update is a single push or pop.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Builds the router with all state attached.
+pub(super) fn router(state: Arc<SharedState>) -> Router {
+    Router::new()
+        .route(
+            "/accounts.export",
+            post(export_accounts).fallback(method_not_allowed),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_and_log,
+        ))
+        .with_state(state)
+}
+
+/// Records the request, responds with an injected fault if one is queued,
+/// and logs method, path, status, elapsed time and account count. The
+/// `Authorization` header is recorded for tests but never logged.
+async fn record_and_log(
+    State(state): State<Arc<SharedState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+
+    state.record(RecordedRequest {
+        method: method.to_string(),
+        path: path.clone(),
+        authorization: parts
+            .headers
+            .get(AUTHORIZATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        body: body
+            .as_ref()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default(),
+    });
+
+    let response = match (state.next_fault(), body) {
+        (Some(fault), _) => fault_response(&fault),
+        (None, Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        (None, Err(error)) => {
+            tracing::warn!(%error, path = %path, "demo server: could not read a request body");
+            ApiError::unreadable_body(&error).into_response()
+        }
+    };
+
+    let accounts = response
+        .extensions()
+        .get::<AccountCount>()
+        .map_or(0, |count| count.0);
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        accounts,
+        "demo server request"
+    );
+    response
+}
+
+/// `POST /accounts.export`: checks the token, decodes and checks the body as
+/// the API does, then returns the first matching accounts.
+async fn export_accounts(
+    State(state): State<Arc<SharedState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !state.is_authorized(&headers) {
+        return Err(ApiError::unauthenticated());
+    }
+
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|error| ApiError::parse_error(&error))?;
+    let request = AccountsExportRequest::parse_value(value).map_err(ApiError::from_parse_error)?;
+    let query =
+        ExportQuery::new(request).map_err(|error| ApiError::bad_request(error.to_string()))?;
+
+    // Generating accounts is CPU work that grows with the data set, so it runs
+    // off the async worker threads.
+    let (seed, total) = (state.seed, state.accounts);
+    let accounts = tokio::task::spawn_blocking(move || {
+        query
+            .run(seed, total)
+            .iter()
+            .map(account_json)
+            .collect::<Vec<Value>>()
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "demo server: generating accounts failed");
+        ApiError::internal()
+    })?;
+
+    let count = accounts.len();
+    let mut response = Json(json!({ "accounts": accounts })).into_response();
+    response.extensions_mut().insert(AccountCount(count));
+    Ok(response)
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        error_type: "method_not_allowed",
+        message: format!(
+            "`/accounts.export` does not accept {method}. Send a POST request with a JSON body."
+        ),
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    let path = uri.path();
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        error_type: "not_found",
+        message: format!(
+            "{method} {path} is not an endpoint of the demo server. It serves only POST /accounts.export."
+        ),
+    }
+}
+
+/// Builds the response for an injected fault. A status outside 100..=999 is
+/// sent as 500, and a `Retry-After` value that is not a valid header value is
+/// left out. Both cases are logged.
+fn fault_response(fault: &Fault) -> Response {
+    let Fault::Status {
+        status,
+        body,
+        retry_after_header,
+    } = fault;
+
+    let status = StatusCode::from_u16(*status).unwrap_or_else(|_| {
+        tracing::warn!(
+            status,
+            "demo server: injected fault has an invalid status; sending 500"
+        );
+        StatusCode::INTERNAL_SERVER_ERROR
+    });
+    let mut response = (status, Json(body.clone())).into_response();
+
+    if let Some(seconds) = retry_after_header {
+        match HeaderValue::from_str(seconds) {
+            Ok(value) => {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            Err(_) => tracing::warn!(
+                retry_after = %seconds,
+                "demo server: injected Retry-After is not a valid header value; leaving it out"
+            ),
+        }
+    }
+    response
+}
+
+/// An error response in the API's shape: `{"type": ..., "message": ...}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    /// The API's error type, such as `bad_request` or `unauthenticated`.
+    error_type: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn unauthenticated() -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            error_type: "unauthenticated",
+            message: "Missing or invalid token. Send the header `Authorization: Bearer <token>` \
+                      with the token the demo server was started with."
+                .into(),
+        }
+    }
+
+    fn parse_error(error: &serde_json::Error) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error_type: "parse_error",
+            message: format!("The request body is not valid JSON: {error}."),
+        }
+    }
+
+    fn bad_request(message: String) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error_type: "bad_request",
+            message,
+        }
+    }
+
+    /// Turns a decoding error of the body into a `bad_request` naming the field.
+    fn from_parse_error(error: RequestParseError) -> Self {
+        let message = match error {
+            RequestParseError::NotAnObject => {
+                "The request body must be a JSON object, such as {\"first\": 10}.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        Self::bad_request(message)
+    }
+
+    fn unreadable_body(error: &axum::Error) -> Self {
+        Self::bad_request(format!(
+            "The request body could not be read (it may be larger than {MAX_BODY_BYTES} bytes): {error}."
+        ))
+    }
+
+    fn internal() -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error_type: "internal_error",
+            message: "The demo server failed while generating accounts. See its log.".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "type": self.error_type, "message": self.message }));
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
