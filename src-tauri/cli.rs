@@ -149,15 +149,13 @@ async fn export(args: ExportArgs) -> CommandResult {
     let client = DevRevClient::new(base_url.clone(), token);
 
     eprintln!("Fetching accounts from {base_url} …");
-    let fetched = fetch_accounts(&client, &request)
-        .await
-        .map_err(|error| {
-            let status = match error.status() {
-                Some(401 | 403) => EXIT_TOKEN,
-                _ => EXIT_API,
-            };
-            (status, AppError::from(error))
-        })?;
+    let fetched = fetch_accounts(&client, &request).await.map_err(|error| {
+        let status = match error.status() {
+            Some(401 | 403) => EXIT_TOKEN,
+            _ => EXIT_API,
+        };
+        (status, AppError::from(error))
+    })?;
     let limit = fetched.limit;
 
     let summary = write_accounts(fetched, &target, args.overwrite)
@@ -198,7 +196,11 @@ async fn read_filters(path: Option<&PathBuf>) -> Result<AccountsExportRequest, (
     })?;
     AccountsExportRequest::from_json(&text).map_err(|error| {
         let mut app_error = AppError::from(error);
-        app_error.message = format!("The filters file {} is invalid: {}", path.display(), app_error.message);
+        app_error.message = format!(
+            "The filters file {} is invalid: {}",
+            path.display(),
+            app_error.message
+        );
         if !app_error.fields.is_empty() {
             let details: Vec<String> = app_error.fields.iter().map(ToString::to_string).collect();
             app_error.message = format!(
@@ -291,7 +293,15 @@ mod tests {
     #[test]
     fn export_options_parse() {
         let cli = Cli::try_parse_from([
-            "app", "export", "--out", "a.xlsx", "--filters", "f.json", "--base-url", "http://127.0.0.1:1", "--overwrite",
+            "app",
+            "export",
+            "--out",
+            "a.xlsx",
+            "--filters",
+            "f.json",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "--overwrite",
         ])
         .unwrap();
 

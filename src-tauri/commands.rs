@@ -132,9 +132,12 @@ async fn choose_export_path(
         let _ = sender.send(chosen);
     });
 
-    let chosen = receiver
-        .await
-        .map_err(|_| AppError::new("dialog_failed", "The save dialog closed unexpectedly. Try again."))?;
+    let chosen = receiver.await.map_err(|_| {
+        AppError::new(
+            "dialog_failed",
+            "The save dialog closed unexpectedly. Try again.",
+        )
+    })?;
     match chosen {
         None => Ok(None),
         Some(file_path) => file_path.into_path().map(Some).map_err(|error| {

@@ -151,7 +151,13 @@ impl DevRevClient {
         let result = self.send_and_decode(endpoint, body).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
-            Ok(_) => tracing::info!(method = "POST", endpoint, status = 200, elapsed_ms, "API call succeeded"),
+            Ok(_) => tracing::info!(
+                method = "POST",
+                endpoint,
+                status = 200,
+                elapsed_ms,
+                "API call succeeded"
+            ),
             Err(error) => tracing::warn!(
                 method = "POST",
                 endpoint,
@@ -232,8 +238,8 @@ impl DevRevClient {
             401 => ApiError::Unauthorized { endpoint, body },
             403 => ApiError::Forbidden { endpoint, body },
             429 => {
-                let retry_after = retry_after_header(headers)
-                    .or(body.retry_after.map(Duration::from_secs));
+                let retry_after =
+                    retry_after_header(headers).or(body.retry_after.map(Duration::from_secs));
                 ApiError::RateLimited {
                     endpoint,
                     body,
@@ -311,7 +317,12 @@ mod tests {
 
     #[test]
     fn base_url_rejects_other_schemes_and_extras() {
-        for text in ["ftp://example.test", "example.test", "https://u:p@example.test", "https://example.test/?a=1"] {
+        for text in [
+            "ftp://example.test",
+            "example.test",
+            "https://u:p@example.test",
+            "https://example.test/?a=1",
+        ] {
             assert!(BaseUrl::parse(text).is_err(), "{text} was accepted");
         }
     }
@@ -322,7 +333,10 @@ mod tests {
         headers.insert(RETRY_AFTER, "30".parse().unwrap());
         assert_eq!(retry_after_header(&headers), Some(Duration::from_secs(30)));
 
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after_header(&headers), Some(Duration::ZERO));
 
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());

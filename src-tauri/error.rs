@@ -124,9 +124,7 @@ impl From<WorkbookError> for AppError {
             | WorkbookError::MissingFileName { .. }
             | WorkbookError::FolderNotFound { .. }
             | WorkbookError::FolderNotWritable { .. } => "invalid_path",
-            WorkbookError::TooManyColumns { .. } | WorkbookError::TooManyRows { .. } => {
-                "too_large"
-            }
+            WorkbookError::TooManyColumns { .. } | WorkbookError::TooManyRows { .. } => "too_large",
             _ => "save_failed",
         };
         AppError::new(code, error.to_string())
@@ -178,14 +176,55 @@ mod tests {
         let endpoint = || "accounts.export".to_string();
         let body = ErrorBody::default;
         let cases = [
-            (ApiError::BadRequest { endpoint: endpoint(), body: body() }, "bad_request"),
-            (ApiError::Unauthorized { endpoint: endpoint(), body: body() }, "unauthorized"),
-            (ApiError::Forbidden { endpoint: endpoint(), body: body() }, "forbidden"),
-            (ApiError::RateLimited { endpoint: endpoint(), body: body(), retry_after: None }, "rate_limited"),
-            (ApiError::ServerError { endpoint: endpoint(), status: 500, body: body() }, "server_error"),
-            (ApiError::Unavailable { endpoint: endpoint(), body: body() }, "unavailable"),
             (
-                ApiError::Timeout { endpoint: endpoint(), after: std::time::Duration::from_secs(5) },
+                ApiError::BadRequest {
+                    endpoint: endpoint(),
+                    body: body(),
+                },
+                "bad_request",
+            ),
+            (
+                ApiError::Unauthorized {
+                    endpoint: endpoint(),
+                    body: body(),
+                },
+                "unauthorized",
+            ),
+            (
+                ApiError::Forbidden {
+                    endpoint: endpoint(),
+                    body: body(),
+                },
+                "forbidden",
+            ),
+            (
+                ApiError::RateLimited {
+                    endpoint: endpoint(),
+                    body: body(),
+                    retry_after: None,
+                },
+                "rate_limited",
+            ),
+            (
+                ApiError::ServerError {
+                    endpoint: endpoint(),
+                    status: 500,
+                    body: body(),
+                },
+                "server_error",
+            ),
+            (
+                ApiError::Unavailable {
+                    endpoint: endpoint(),
+                    body: body(),
+                },
+                "unavailable",
+            ),
+            (
+                ApiError::Timeout {
+                    endpoint: endpoint(),
+                    after: std::time::Duration::from_secs(5),
+                },
                 "timed_out",
             ),
         ];

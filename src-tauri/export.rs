@@ -103,14 +103,26 @@ mod tests {
 
     #[test]
     fn xlsx_extension_is_appended_when_missing() {
-        assert_eq!(with_xlsx_extension(Path::new("/tmp/out")), Path::new("/tmp/out.xlsx"));
-        assert_eq!(with_xlsx_extension(Path::new("out.csv")), Path::new("out.csv.xlsx"));
+        assert_eq!(
+            with_xlsx_extension(Path::new("/tmp/out")),
+            Path::new("/tmp/out.xlsx")
+        );
+        assert_eq!(
+            with_xlsx_extension(Path::new("out.csv")),
+            Path::new("out.csv.xlsx")
+        );
     }
 
     #[test]
     fn xlsx_extension_is_kept_in_any_case() {
-        assert_eq!(with_xlsx_extension(Path::new("a.xlsx")), Path::new("a.xlsx"));
-        assert_eq!(with_xlsx_extension(Path::new("a.XLSX")), Path::new("a.XLSX"));
+        assert_eq!(
+            with_xlsx_extension(Path::new("a.xlsx")),
+            Path::new("a.xlsx")
+        );
+        assert_eq!(
+            with_xlsx_extension(Path::new("a.XLSX")),
+            Path::new("a.XLSX")
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 // Hide the console window of release builds on Windows. The command line then
 // prints nothing there.
 // TODO: attach to the parent console on Windows so `export` can print.
-#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+#![cfg_attr(
+    all(not(debug_assertions), target_os = "windows"),
+    windows_subsystem = "windows"
+)]
 
 fn main() -> std::process::ExitCode {
     devrev_export::cli::main()

@@ -15,7 +15,9 @@ use crate::columns::{build_table, Column};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient, DEFAULT_BASE_URL};
 use crate::error::AppError;
-use crate::export::{fetch_accounts, with_xlsx_extension, write_accounts, ExportSummary, FetchedAccounts};
+use crate::export::{
+    fetch_accounts, with_xlsx_extension, write_accounts, ExportSummary, FetchedAccounts,
+};
 use crate::settings::{Settings, SettingsStore};
 use crate::token::{KeyringError, Token, TokenStore};
 
@@ -142,7 +144,11 @@ impl AppSession {
 
     /// Saves a pasted token in the keyring, or keeps it for this session only.
     /// A token saved in the keyring replaces a session-only one.
-    pub async fn save_token(&self, pasted: &str, session_only: bool) -> Result<AppStatus, AppError> {
+    pub async fn save_token(
+        &self,
+        pasted: &str,
+        session_only: bool,
+    ) -> Result<AppStatus, AppError> {
         let token = Token::parse(pasted)?;
         if session_only {
             *self.session_token.lock().await = Some(token);
@@ -274,7 +280,11 @@ impl AppSession {
         let session_token = self.session_token.lock().await.clone();
         let token = match session_token {
             Some(token) => token,
-            None => self.token_store.load().await?.ok_or_else(AppError::no_token)?,
+            None => self
+                .token_store
+                .load()
+                .await?
+                .ok_or_else(AppError::no_token)?,
         };
         Ok(DevRevClient::new(base_url, token))
     }

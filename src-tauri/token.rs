@@ -113,7 +113,9 @@ impl TokenStore {
     /// Reads the saved token. No token saved is `Ok(None)`.
     pub async fn load(&self) -> Result<Option<Token>, KeyringError> {
         self.run(|entry| match entry.get_password() {
-            Ok(secret) => Token::parse(&secret).map(Some).map_err(|_| KeyringError::Damaged),
+            Ok(secret) => Token::parse(&secret)
+                .map(Some)
+                .map_err(|_| KeyringError::Damaged),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(error) => Err(map_error(error)),
         })

@@ -48,12 +48,23 @@ fn data_rows(path: &Path) -> usize {
 async fn export_writes_filtered_rows() {
     let server = start_server().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("filters.json"), r#"{"tier": ["Enterprise"], "first": 500}"#).unwrap();
+    std::fs::write(
+        dir.path().join("filters.json"),
+        r#"{"tier": ["Enterprise"], "first": 500}"#,
+    )
+    .unwrap();
 
     let output = run_export(
         dir.path(),
         TOKEN,
-        &["--out", "enterprise", "--filters", "filters.json", "--base-url", &server.base_url()],
+        &[
+            "--out",
+            "enterprise",
+            "--filters",
+            "filters.json",
+            "--base-url",
+            &server.base_url(),
+        ],
     )
     .await;
 
@@ -64,7 +75,10 @@ async fn export_writes_filtered_rows() {
     server.shutdown().await;
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains(&format!("Saved {expected} accounts")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Saved {expected} accounts")),
+        "{stdout}"
+    );
     assert_eq!(data_rows(&dir.path().join("enterprise.xlsx")), expected);
 }
 
@@ -73,11 +87,20 @@ async fn full_page_warns_of_more() {
     let server = start_server().await;
     let dir = tempfile::tempdir().unwrap();
 
-    let output = run_export(dir.path(), TOKEN, &["--out", "a.xlsx", "--base-url", &server.base_url()]).await;
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "a.xlsx", "--base-url", &server.base_url()],
+    )
+    .await;
 
     server.shutdown().await;
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("exactly 50 accounts"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("exactly 50 accounts"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(data_rows(&dir.path().join("a.xlsx")), 50);
 }
 
@@ -88,14 +111,26 @@ async fn existing_file_is_left_unchanged() {
     let target = dir.path().join("keep.xlsx");
     std::fs::write(&target, b"previous export").unwrap();
 
-    let output = run_export(dir.path(), TOKEN, &["--out", "keep.xlsx", "--base-url", &server.base_url()]).await;
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "keep.xlsx", "--base-url", &server.base_url()],
+    )
+    .await;
 
     let requests = server.recorded_requests().len();
     server.shutdown().await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--overwrite"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--overwrite"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(std::fs::read(&target).unwrap(), b"previous export");
-    assert_eq!(requests, 0, "nothing should be fetched for a file that cannot be written");
+    assert_eq!(
+        requests, 0,
+        "nothing should be fetched for a file that cannot be written"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +142,13 @@ async fn overwrite_replaces_existing_file() {
     let output = run_export(
         dir.path(),
         TOKEN,
-        &["--out", "old.xlsx", "--overwrite", "--base-url", &server.base_url()],
+        &[
+            "--out",
+            "old.xlsx",
+            "--overwrite",
+            "--base-url",
+            &server.base_url(),
+        ],
     )
     .await;
 
@@ -120,10 +161,19 @@ async fn overwrite_replaces_existing_file() {
 async fn invalid_filters_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (r#"{"tiers": ["A"]}"#, "`tiers` is not an accounts.export filter"),
+        (
+            r#"{"tiers": ["A"]}"#,
+            "`tiers` is not an accounts.export filter",
+        ),
         (r#"{"tier": "A"}"#, "`tier`"),
-        (r#"{"first": 501}"#, "first: 501 is outside the allowed range"),
-        (r#"{"created_date": {"after": "2024-02-01T00:00:00Z", "before": "2024-01-01T00:00:00Z"}}"#, "created_date.before"),
+        (
+            r#"{"first": 501}"#,
+            "first: 501 is outside the allowed range",
+        ),
+        (
+            r#"{"created_date": {"after": "2024-02-01T00:00:00Z", "before": "2024-01-01T00:00:00Z"}}"#,
+            "created_date.before",
+        ),
         (r#"{"tier": ["A"]"#, "not valid JSON"),
     ];
 
@@ -133,12 +183,23 @@ async fn invalid_filters_name_the_field() {
         let output = run_export(
             dir.path(),
             TOKEN,
-            &["--out", "x.xlsx", "--filters", "filters.json", "--base-url", "http://127.0.0.1:9"],
+            &[
+                "--out",
+                "x.xlsx",
+                "--filters",
+                "filters.json",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ],
         )
         .await;
 
         assert_eq!(output.status.code(), Some(2), "{filters}");
-        assert!(stderr(&output).contains(phrase), "{filters}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(phrase),
+            "{filters}: {}",
+            stderr(&output)
+        );
         assert!(!dir.path().join("x.xlsx").exists());
     }
 }
@@ -147,7 +208,12 @@ async fn invalid_filters_name_the_field() {
 async fn missing_filters_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
 
-    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--filters", "nope.json"]).await;
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "x.xlsx", "--filters", "nope.json"],
+    )
+    .await;
 
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("nope.json"), "{}", stderr(&output));
@@ -158,11 +224,20 @@ async fn rejected_token_exits_three() {
     let server = start_server().await;
     let dir = tempfile::tempdir().unwrap();
 
-    let output = run_export(dir.path(), "wrong-token", &["--out", "x.xlsx", "--base-url", &server.base_url()]).await;
+    let output = run_export(
+        dir.path(),
+        "wrong-token",
+        &["--out", "x.xlsx", "--base-url", &server.base_url()],
+    )
+    .await;
 
     server.shutdown().await;
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).contains("did not accept the API token"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("did not accept the API token"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!stderr(&output).contains("wrong-token"));
     assert!(!dir.path().join("x.xlsx").exists());
 }
@@ -171,10 +246,19 @@ async fn rejected_token_exits_three() {
 async fn invalid_base_url_is_named() {
     let dir = tempfile::tempdir().unwrap();
 
-    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--base-url", "ftp://127.0.0.1"]).await;
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "x.xlsx", "--base-url", "ftp://127.0.0.1"],
+    )
+    .await;
 
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("ftp://127.0.0.1"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("ftp://127.0.0.1"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test]
@@ -184,10 +268,19 @@ async fn unreachable_server_exits_four() {
     server.shutdown().await;
     let dir = tempfile::tempdir().unwrap();
 
-    let output = run_export(dir.path(), TOKEN, &["--out", "x.xlsx", "--base-url", &base_url]).await;
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "x.xlsx", "--base-url", &base_url],
+    )
+    .await;
 
     assert_eq!(output.status.code(), Some(4));
-    assert!(stderr(&output).contains("Could not reach"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Could not reach"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("x.xlsx").exists());
 }
 
@@ -199,11 +292,20 @@ async fn missing_output_folder_exits_five() {
     let output = run_export(
         dir.path(),
         TOKEN,
-        &["--out", "no/such/folder/x.xlsx", "--base-url", &server.base_url()],
+        &[
+            "--out",
+            "no/such/folder/x.xlsx",
+            "--base-url",
+            &server.base_url(),
+        ],
     )
     .await;
 
     server.shutdown().await;
     assert_eq!(output.status.code(), Some(5));
-    assert!(stderr(&output).contains("no/such/folder"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no/such/folder"),
+        "{}",
+        stderr(&output)
+    );
 }

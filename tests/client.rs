@@ -87,7 +87,10 @@ async fn token_is_sent_as_bearer_header() {
     server.shutdown().await;
     assert_eq!(recorded[0].method, "POST");
     assert_eq!(recorded[0].path, "/accounts.export");
-    assert_eq!(recorded[0].authorization.as_deref(), Some("Bearer client-test-token"));
+    assert_eq!(
+        recorded[0].authorization.as_deref(),
+        Some("Bearer client-test-token")
+    );
 }
 
 #[tokio::test]
@@ -98,7 +101,10 @@ async fn accounts_arrive_in_server_order() {
         ..Default::default()
     };
 
-    let accounts = client_for(&server, TOKEN).export_accounts(&request).await.unwrap();
+    let accounts = client_for(&server, TOKEN)
+        .export_accounts(&request)
+        .await
+        .unwrap();
 
     server.shutdown().await;
     assert_eq!(accounts.len(), 120);
@@ -122,7 +128,11 @@ async fn wrong_token_maps_to_unauthorized() {
     assert!(matches!(error, ApiError::Unauthorized { .. }), "{error:?}");
     let shown = AppError::from(error);
     assert_eq!(shown.code, "unauthorized");
-    assert!(shown.message.contains("create a new personal access token"), "{}", shown.message);
+    assert!(
+        shown.message.contains("create a new personal access token"),
+        "{}",
+        shown.message
+    );
 }
 
 #[tokio::test]
@@ -135,7 +145,10 @@ async fn invalid_body_maps_to_bad_request() {
         ..Default::default()
     };
 
-    let error = client_for(&server, TOKEN).export_accounts(&request).await.unwrap_err();
+    let error = client_for(&server, TOKEN)
+        .export_accounts(&request)
+        .await
+        .unwrap_err();
 
     server.shutdown().await;
     let ApiError::BadRequest { body, .. } = &error else {
@@ -143,7 +156,9 @@ async fn invalid_body_maps_to_bad_request() {
     };
     assert_eq!(body.error_type.as_deref(), Some("bad_request"));
     assert!(error.to_string().contains("first"), "{error}");
-    assert!(error.to_string().ends_with("Check the filters and try again."));
+    assert!(error
+        .to_string()
+        .ends_with("Check the filters and try again."));
 }
 
 #[tokio::test]
@@ -151,10 +166,26 @@ async fn fault_statuses_map_to_messages() {
     let server = start_server().await;
     let client = client_for(&server, TOKEN);
     let cases: [(Fault, &str, &str); 4] = [
-        (Fault::forbidden(), "forbidden", "Ask a DevRev administrator"),
-        (Fault::too_many_requests(30), "rate_limited", "Wait 30 seconds"),
-        (Fault::internal_error("ref-42"), "server_error", "quote the reference ID ref-42"),
-        (Fault::service_unavailable(), "unavailable", "temporarily unavailable"),
+        (
+            Fault::forbidden(),
+            "forbidden",
+            "Ask a DevRev administrator",
+        ),
+        (
+            Fault::too_many_requests(30),
+            "rate_limited",
+            "Wait 30 seconds",
+        ),
+        (
+            Fault::internal_error("ref-42"),
+            "server_error",
+            "quote the reference ID ref-42",
+        ),
+        (
+            Fault::service_unavailable(),
+            "unavailable",
+            "temporarily unavailable",
+        ),
     ];
 
     for (fault, code, phrase) in cases {
@@ -183,7 +214,10 @@ async fn rate_limit_wait_comes_from_header() {
         .unwrap_err();
 
     server.shutdown().await;
-    let ApiError::RateLimited { retry_after, body, .. } = error else {
+    let ApiError::RateLimited {
+        retry_after, body, ..
+    } = error
+    else {
         panic!("expected a rate limit");
     };
     assert_eq!(retry_after, Some(std::time::Duration::from_secs(7)));
@@ -195,7 +229,10 @@ async fn closed_port_maps_to_connection_failed() {
     let server = start_server().await;
     let base_url = server.base_url();
     server.shutdown().await;
-    let client = DevRevClient::new(BaseUrl::parse(&base_url).unwrap(), Token::parse(TOKEN).unwrap());
+    let client = DevRevClient::new(
+        BaseUrl::parse(&base_url).unwrap(),
+        Token::parse(TOKEN).unwrap(),
+    );
 
     let error = client
         .export_accounts(&AccountsExportRequest::default())

@@ -49,7 +49,12 @@ fn start_driver(config_dir: &Path, save_path: &Path, log: &Path) -> Driver {
     let port = free_port();
     let log_file = std::fs::File::create(log).unwrap();
     let process = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
         .env("DEVREV_EXPORT_CONFIG_DIR", config_dir)
         .env("DEVREV_EXPORT_TEST_SAVE_PATH", save_path)
         .env("DEVREV_EXPORT_LOG", "debug")
@@ -178,7 +183,11 @@ async fn token_filters_preview_export() {
         .into_iter()
         .map(|account| account.display_name.unwrap_or_default())
         .collect();
-    assert!(expected.len() > 10 && expected.len() < 500, "{}", expected.len());
+    assert!(
+        expected.len() > 10 && expected.len() < 500,
+        "{}",
+        expected.len()
+    );
 
     click(&client, "settings-button").await;
     type_into(&client, "token-input", TOKEN).await;

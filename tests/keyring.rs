@@ -18,7 +18,12 @@ fn test_service() -> String {
 /// `expected` is the token that process must read, or `None` for no token.
 fn read_in_new_process(service: &str, expected: Option<&str>) {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "read_back_in_child", "--include-ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "read_back_in_child",
+            "--include-ignored",
+            "--nocapture",
+        ])
         .env(CHILD_SERVICE_ENV, service)
         .env(CHILD_EXPECT_ENV, expected.unwrap_or(""))
         .output()
@@ -89,8 +94,14 @@ async fn missing_secret_service_is_reported_plainly() {
         .arg(std::env::temp_dir().join(format!("never-written-{}.xlsx", std::process::id())))
         .args(["--base-url", "http://127.0.0.1:9"])
         .env_remove("DEVREV_TOKEN")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keyring-test-bus")
-        .env("DEVREV_EXPORT_CONFIG_DIR", tempfile::tempdir().unwrap().path())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/keyring-test-bus",
+        )
+        .env(
+            "DEVREV_EXPORT_CONFIG_DIR",
+            tempfile::tempdir().unwrap().path(),
+        )
         .output()
         .unwrap();
 

@@ -146,7 +146,10 @@ impl AccountsExportRequest {
         let Value::Object(mut object) = value else {
             return Err(RequestParseError::NotAnObject);
         };
-        if let Some(field) = object.keys().find(|key| !EXPORT_FIELDS.contains(&key.as_str())) {
+        if let Some(field) = object
+            .keys()
+            .find(|key| !EXPORT_FIELDS.contains(&key.as_str()))
+        {
             return Err(RequestParseError::UnknownField {
                 field: field.clone(),
                 known: EXPORT_FIELDS.join(", "),
@@ -259,11 +262,9 @@ pub fn parse_sort_key(key: &str) -> Result<(&str, SortDirection), String> {
     let (field, direction) = match key.rsplit_once(':') {
         Some((field, "asc")) => (field, SortDirection::Ascending),
         Some((field, "desc")) => (field, SortDirection::Descending),
-        Some((_, other)) => {
-            return Err(format!(
-                "`{key}` has the direction `{other}`. Use `asc` or `desc`, as in `created_date:desc`."
-            ))
-        }
+        Some((_, other)) => return Err(format!(
+            "`{key}` has the direction `{other}`. Use `asc` or `desc`, as in `created_date:desc`."
+        )),
         None => (key, SortDirection::Ascending),
     };
     let valid_name = !field.is_empty()
@@ -324,7 +325,10 @@ fn check_custom_field(name: &str, accepted: &Value) -> Option<String> {
 
 /// Decodes `value`, naming the JSON path of a wrong type. `prefix` is the
 /// path of `value` itself within the request.
-fn decode<T: serde::de::DeserializeOwned>(value: Value, prefix: &str) -> Result<T, RequestParseError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    value: Value,
+    prefix: &str,
+) -> Result<T, RequestParseError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let inner = error.path().to_string();
         let path = match (prefix, inner.as_str()) {

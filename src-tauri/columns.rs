@@ -1,0 +1,889 @@
+//! The column catalogue: which columns an export has, in what order, and how an
+//! [`Account`] becomes one row of typed cells.
+//!
+//! The results grid in the app and the Excel writer both read the same
+//! [`AccountTable`], so a column's header, order and cell type are defined only
+//! here. Writing cells to a file is left to [`crate::workbook`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::devrev::models::{Account, AccountSummary, ArtifactSummary, UserSummary};
+
+/// Separator between the items of a list field in one cell.
+pub const LIST_SEPARATOR: &str = "; ";
+
+/// Prefix of a custom field's [`Column::key`], followed by the field's key.
+pub const CUSTOM_FIELD_KEY_PREFIX: &str = "custom_fields.";
+
+/// One cell of the table.
+///
+/// It serializes untagged for the grid: `Empty` as `null`, `Text` as a string,
+/// `Number` as a number, `Bool` as a boolean and `DateTime` as an RFC 3339 string
+/// in UTC.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellValue {
+    /// No value: the field is missing, `null`, an empty text or an empty list.
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A timestamp in UTC, as the API returned it.
+    DateTime(DateTime<Utc>),
+}
+
+/// The type of a column's cells, used by the grid to align and sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    Text,
+    Number,
+    Bool,
+    DateTime,
+}
+
+/// One column of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// Stable identifier: the account field name, such as `display_id`, or
+    /// `custom_fields.<key>` for a custom field.
+    pub key: String,
+    /// Readable header shown in the grid and in the workbook's first row.
+    pub header: String,
+    /// The kind of the column's non-empty cells. A custom column whose cells
+    /// have several kinds is `Text`, while its cells keep their own kinds.
+    pub kind: ColumnKind,
+}
+
+/// Accounts as a table: the columns and one row of cells per account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AccountTable {
+    pub columns: Vec<Column>,
+    /// Rows in the order of the accounts. Every row has exactly `columns.len()` cells.
+    pub rows: Vec<Vec<CellValue>>,
+}
+
+/// A column that every export has, with the function that reads its cell.
+struct StandardColumn {
+    key: &'static str,
+    header: &'static str,
+    kind: ColumnKind,
+    cell: fn(&Account) -> CellValue,
+}
+
+/// The account fields, in the order of the table's first columns.
+const STANDARD_COLUMNS: [StandardColumn; 19] = [
+    StandardColumn {
+        key: "display_id",
+        header: "Account ID",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.display_id),
+    },
+    StandardColumn {
+        key: "display_name",
+        header: "Name",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.display_name),
+    },
+    StandardColumn {
+        key: "tier",
+        header: "Tier",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.tier),
+    },
+    StandardColumn {
+        key: "subtype",
+        header: "Subtype",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.subtype),
+    },
+    StandardColumn {
+        key: "owned_by",
+        header: "Owners",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.owned_by.iter().map(UserSummary::label)),
+    },
+    StandardColumn {
+        key: "domains",
+        header: "Domains",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.domains.iter().cloned()),
+    },
+    StandardColumn {
+        key: "websites",
+        header: "Websites",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.websites.iter().cloned()),
+    },
+    StandardColumn {
+        key: "tags",
+        header: "Tags",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.tags.iter().map(|tag| tag.label())),
+    },
+    StandardColumn {
+        key: "external_refs",
+        header: "External refs",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.external_refs.iter().cloned()),
+    },
+    StandardColumn {
+        key: "description",
+        header: "Description",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.description),
+    },
+    StandardColumn {
+        key: "created_date",
+        header: "Created (UTC)",
+        kind: ColumnKind::DateTime,
+        cell: |account| optional_datetime(account.created_date),
+    },
+    StandardColumn {
+        key: "created_by",
+        header: "Created by",
+        kind: ColumnKind::Text,
+        cell: |account| optional_user(&account.created_by),
+    },
+    StandardColumn {
+        key: "modified_date",
+        header: "Modified (UTC)",
+        kind: ColumnKind::DateTime,
+        cell: |account| optional_datetime(account.modified_date),
+    },
+    StandardColumn {
+        key: "modified_by",
+        header: "Modified by",
+        kind: ColumnKind::Text,
+        cell: |account| optional_user(&account.modified_by),
+    },
+    StandardColumn {
+        key: "primary_account",
+        header: "Primary account",
+        kind: ColumnKind::Text,
+        cell: |account| match &account.primary_account {
+            Some(primary) => text(account_label(primary)),
+            None => CellValue::Empty,
+        },
+    },
+    StandardColumn {
+        key: "artifacts",
+        header: "Artifacts",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.artifacts.iter().map(artifact_label)),
+    },
+    StandardColumn {
+        key: "custom_schema_fragments",
+        header: "Custom schema fragments",
+        kind: ColumnKind::Text,
+        cell: |account| joined(account.custom_schema_fragments.iter().cloned()),
+    },
+    StandardColumn {
+        key: "stock_schema_fragment",
+        header: "Stock schema fragment",
+        kind: ColumnKind::Text,
+        cell: |account| optional_text(&account.stock_schema_fragment),
+    },
+    StandardColumn {
+        key: "id",
+        header: "DevRev ID",
+        kind: ColumnKind::Text,
+        cell: |account| text(account.id.clone()),
+    },
+];
+
+impl CellValue {
+    /// Returns the kind of the value, or `None` for [`CellValue::Empty`].
+    pub fn kind(&self) -> Option<ColumnKind> {
+        match self {
+            CellValue::Empty => None,
+            CellValue::Text(_) => Some(ColumnKind::Text),
+            CellValue::Number(_) => Some(ColumnKind::Number),
+            CellValue::Bool(_) => Some(ColumnKind::Bool),
+            CellValue::DateTime(_) => Some(ColumnKind::DateTime),
+        }
+    }
+}
+
+impl Serialize for CellValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CellValue::Empty => serializer.serialize_none(),
+            CellValue::Text(text) => serializer.serialize_str(text),
+            CellValue::Number(number) => serializer.serialize_f64(*number),
+            CellValue::Bool(flag) => serializer.serialize_bool(*flag),
+            CellValue::DateTime(datetime) => {
+                serializer.serialize_str(&datetime.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            }
+        }
+    }
+}
+
+/// Builds the table for `accounts`: the standard columns, then one column per
+/// custom field key found on any account, sorted by key.
+pub fn build_table(accounts: &[Account]) -> AccountTable {
+    let columns = build_columns(accounts);
+    let rows = accounts
+        .iter()
+        .map(|account| build_row(account, &columns))
+        .collect();
+
+    AccountTable { columns, rows }
+}
+
+/// Lists the columns for `accounts`: the standard columns, then one column per
+/// custom field key that occurs on at least one account, sorted by key.
+pub fn build_columns(accounts: &[Account]) -> Vec<Column> {
+    let mut columns: Vec<Column> = STANDARD_COLUMNS
+        .iter()
+        .map(|standard| Column {
+            key: standard.key.to_owned(),
+            header: standard.header.to_owned(),
+            kind: standard.kind,
+        })
+        .collect();
+
+    // Each custom key maps to the kinds of its non-empty cells over all accounts.
+    let mut custom_kinds: BTreeMap<&str, HashSet<ColumnKind>> = BTreeMap::new();
+    for account in accounts {
+        for (key, value) in &account.custom_fields {
+            let kinds = custom_kinds.entry(key.as_str()).or_default();
+            if let Some(kind) = custom_field_cell(value).kind() {
+                kinds.insert(kind);
+            }
+        }
+    }
+
+    let mut used_headers: HashSet<String> = columns
+        .iter()
+        .map(|column| column.header.to_lowercase())
+        .collect();
+    for (key, kinds) in custom_kinds {
+        let kind = match kinds.len() {
+            1 => kinds.into_iter().next().unwrap_or(ColumnKind::Text),
+            _ => ColumnKind::Text,
+        };
+        columns.push(Column {
+            key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
+            header: unique_header(key, &mut used_headers),
+            kind,
+        });
+    }
+
+    columns
+}
+
+/// Builds the cells of one account for `columns`, one cell per column.
+///
+/// A column whose key is neither a standard column nor a custom field gets an
+/// empty cell, so the row always has `columns.len()` cells.
+pub fn build_row(account: &Account, columns: &[Column]) -> Vec<CellValue> {
+    columns
+        .iter()
+        .map(|column| {
+            if let Some(field) = column.key.strip_prefix(CUSTOM_FIELD_KEY_PREFIX) {
+                return account
+                    .custom_fields
+                    .get(field)
+                    .map_or(CellValue::Empty, custom_field_cell);
+            }
+            STANDARD_COLUMNS
+                .iter()
+                .find(|standard| standard.key == column.key)
+                .map_or(CellValue::Empty, |standard| (standard.cell)(account))
+        })
+        .collect()
+}
+
+/// Converts a custom field's JSON value to a cell.
+///
+/// Strings become text and booleans stay booleans. A number becomes a number
+/// only when an `f64` represents it exactly, so an integer such as
+/// `12345678901234567890` stays text with all its digits. An array becomes its
+/// items joined with [`LIST_SEPARATOR`] and an object its compact JSON.
+/// `null`, `""`, `[]` and `{}` are empty.
+fn custom_field_cell(value: &Value) -> CellValue {
+    match value {
+        Value::Null => CellValue::Empty,
+        Value::Bool(flag) => CellValue::Bool(*flag),
+        Value::Number(number) => number_cell(number),
+        Value::String(string) => text(string.clone()),
+        Value::Array(items) => joined(items.iter().filter_map(|item| match item {
+            Value::Null => None,
+            Value::String(string) => Some(string.clone()),
+            other => Some(other.to_string()),
+        })),
+        Value::Object(map) if map.is_empty() => CellValue::Empty,
+        Value::Object(_) => CellValue::Text(value.to_string()),
+    }
+}
+
+/// Converts a JSON number to a number cell when `f64` represents it exactly, else to its digits as text.
+///
+/// NOTE: serde_json is built without `arbitrary_precision`, so an integer
+/// outside the `i64` and `u64` ranges is already an `f64` when it gets here
+/// and its lost digits cannot be recovered.
+fn number_cell(number: &serde_json::Number) -> CellValue {
+    // i128 represents every i64 and u64, and the round trip through it catches
+    // values such as i64::MAX, which `as f64` rounds up to 2^63.
+    let integer = number
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| number.as_u64().map(i128::from));
+    match integer {
+        Some(integer) => {
+            let float = integer as f64;
+            if float as i128 == integer {
+                CellValue::Number(float)
+            } else {
+                CellValue::Text(number.to_string())
+            }
+        }
+        None => match number.as_f64() {
+            Some(float) if float.is_finite() => CellValue::Number(float),
+            _ => CellValue::Text(number.to_string()),
+        },
+    }
+}
+
+/// Turns a custom field key into a header that no other column uses yet,
+/// comparing case-insensitively, and records it in `used_headers`.
+fn unique_header(key: &str, used_headers: &mut HashSet<String>) -> String {
+    let readable = readable_key(key);
+    let mut header = if readable.is_empty() {
+        key.to_owned()
+    } else {
+        readable
+    };
+    if used_headers.contains(&header.to_lowercase()) {
+        header = format!("{header} ({key})");
+    }
+
+    let base = header.clone();
+    let mut suffix = 2;
+    while used_headers.contains(&header.to_lowercase()) {
+        header = format!("{base} {suffix}");
+        suffix += 1;
+    }
+
+    used_headers.insert(header.to_lowercase());
+    header
+}
+
+/// Makes a custom field key readable: `tnt__region_code` becomes `Region code`.
+///
+/// The `tnt__` (tenant field) or `ctype__` (subtype field) prefix is dropped,
+/// runs of underscores become one space and the first letter is capitalized.
+fn readable_key(key: &str) -> String {
+    let name = key
+        .strip_prefix("tnt__")
+        .or_else(|| key.strip_prefix("ctype__"))
+        .unwrap_or(key);
+    let words: Vec<&str> = name.split('_').filter(|word| !word.is_empty()).collect();
+    let spaced = words.join(" ");
+
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Formats a referenced account as `Name (ACC-1)`, or whichever of the name,
+/// display ID and ID it has.
+fn account_label(account: &AccountSummary) -> String {
+    let name = account
+        .display_name
+        .as_deref()
+        .filter(|name| !name.is_empty());
+    let display_id = account.display_id.as_deref().filter(|id| !id.is_empty());
+    match (name, display_id) {
+        (Some(name), Some(display_id)) => format!("{name} ({display_id})"),
+        (Some(name), None) => name.to_owned(),
+        (None, Some(display_id)) => display_id.to_owned(),
+        (None, None) => account.id.clone(),
+    }
+}
+
+/// Names an artifact by its file name, falling back to its display ID, then its ID.
+fn artifact_label(artifact: &ArtifactSummary) -> String {
+    let file_name = artifact.file.as_ref().and_then(|file| file.name.as_deref());
+    [file_name, artifact.display_id.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|name| !name.is_empty())
+        .map_or_else(|| artifact.id.clone(), str::to_owned)
+}
+
+fn text(value: String) -> CellValue {
+    if value.is_empty() {
+        CellValue::Empty
+    } else {
+        CellValue::Text(value)
+    }
+}
+
+fn optional_text(value: &Option<String>) -> CellValue {
+    value.clone().map_or(CellValue::Empty, text)
+}
+
+fn optional_user(user: &Option<UserSummary>) -> CellValue {
+    user.as_ref()
+        .map_or(CellValue::Empty, |user| text(user.label()))
+}
+
+fn optional_datetime(value: Option<DateTime<Utc>>) -> CellValue {
+    value.map_or(CellValue::Empty, CellValue::DateTime)
+}
+
+/// Joins the non-empty items with [`LIST_SEPARATOR`]; no items is an empty cell.
+fn joined(items: impl Iterator<Item = String>) -> CellValue {
+    let items: Vec<String> = items.filter(|item| !item.is_empty()).collect();
+    text(items.join(LIST_SEPARATOR))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devrev::models::{ArtifactFile, TagSummary, TagWithValue};
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn account_with_custom_fields(id: &str, fields: Value) -> Account {
+        Account {
+            id: id.into(),
+            custom_fields: fields.as_object().cloned().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    fn cell<'a>(table: &'a AccountTable, row: usize, key: &str) -> &'a CellValue {
+        let index = table
+            .columns
+            .iter()
+            .position(|column| column.key == key)
+            .unwrap_or_else(|| panic!("no column with key {key}"));
+        &table.rows[row][index]
+    }
+
+    fn column<'a>(table: &'a AccountTable, key: &str) -> &'a Column {
+        table
+            .columns
+            .iter()
+            .find(|column| column.key == key)
+            .unwrap_or_else(|| panic!("no column with key {key}"))
+    }
+
+    #[test]
+    fn standard_headers_in_order() {
+        let table = build_table(&[]);
+
+        let headers: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
+
+        assert_eq!(
+            headers,
+            [
+                "Account ID",
+                "Name",
+                "Tier",
+                "Subtype",
+                "Owners",
+                "Domains",
+                "Websites",
+                "Tags",
+                "External refs",
+                "Description",
+                "Created (UTC)",
+                "Created by",
+                "Modified (UTC)",
+                "Modified by",
+                "Primary account",
+                "Artifacts",
+                "Custom schema fragments",
+                "Stock schema fragment",
+                "DevRev ID",
+            ]
+        );
+        assert!(table.rows.is_empty());
+    }
+
+    #[test]
+    fn standard_columns_have_kinds() {
+        let table = build_table(&[]);
+
+        assert_eq!(column(&table, "created_date").kind, ColumnKind::DateTime);
+        assert_eq!(column(&table, "modified_date").kind, ColumnKind::DateTime);
+        assert_eq!(column(&table, "display_name").kind, ColumnKind::Text);
+        assert_eq!(column(&table, "id").header, "DevRev ID");
+    }
+
+    #[test]
+    fn users_and_tags_use_labels() {
+        let account = Account {
+            id: "A-1".into(),
+            owned_by: vec![
+                UserSummary {
+                    id: "U-1".into(),
+                    full_name: Some("Ada Lovelace".into()),
+                    email: Some("ada@example.com".into()),
+                    ..Default::default()
+                },
+                UserSummary {
+                    id: "U-2".into(),
+                    display_name: Some("grace".into()),
+                    ..Default::default()
+                },
+            ],
+            tags: vec![
+                TagWithValue {
+                    tag: TagSummary {
+                        id: "T-1".into(),
+                        name: "priority".into(),
+                        ..Default::default()
+                    },
+                    value: Some("high".into()),
+                },
+                TagWithValue {
+                    tag: TagSummary {
+                        id: "T-2".into(),
+                        name: "vip".into(),
+                        ..Default::default()
+                    },
+                    value: None,
+                },
+            ],
+            created_by: Some(UserSummary {
+                id: "U-3".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+
+        let table = build_table(&[account]);
+
+        assert_eq!(
+            cell(&table, 0, "owned_by"),
+            &CellValue::Text("Ada Lovelace <ada@example.com>; grace".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "tags"),
+            &CellValue::Text("priority: high; vip".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "created_by"),
+            &CellValue::Text("U-3".into())
+        );
+    }
+
+    #[test]
+    fn references_and_artifacts_use_labels() {
+        let account = Account {
+            id: "A-1".into(),
+            primary_account: Some(AccountSummary {
+                id: "A-0".into(),
+                display_id: Some("ACC-0".into()),
+                display_name: Some("Parent Inc".into()),
+            }),
+            artifacts: vec![
+                ArtifactSummary {
+                    id: "don:artifact/1".into(),
+                    display_id: Some("ARTIFACT-1".into()),
+                    file: Some(ArtifactFile {
+                        name: Some("contract.pdf".into()),
+                        ..Default::default()
+                    }),
+                },
+                ArtifactSummary {
+                    id: "don:artifact/2".into(),
+                    display_id: None,
+                    file: None,
+                },
+            ],
+            domains: vec!["example.com".into(), "example.org".into()],
+            ..Default::default()
+        };
+
+        let table = build_table(&[account]);
+
+        assert_eq!(
+            cell(&table, 0, "primary_account"),
+            &CellValue::Text("Parent Inc (ACC-0)".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "artifacts"),
+            &CellValue::Text("contract.pdf; don:artifact/2".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "domains"),
+            &CellValue::Text("example.com; example.org".into())
+        );
+    }
+
+    #[test]
+    fn dates_stay_datetimes() {
+        let created = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 58).unwrap();
+        let account = Account {
+            id: "A-1".into(),
+            created_date: Some(created),
+            ..Default::default()
+        };
+
+        let table = build_table(&[account]);
+
+        assert_eq!(
+            cell(&table, 0, "created_date"),
+            &CellValue::DateTime(created)
+        );
+        assert_eq!(cell(&table, 0, "modified_date"), &CellValue::Empty);
+    }
+
+    #[test]
+    fn missing_fields_are_empty() {
+        let account = Account {
+            id: "A-1".into(),
+            description: Some(String::new()),
+            domains: vec![String::new()],
+            ..Default::default()
+        };
+
+        let table = build_table(&[account]);
+
+        let row = &table.rows[0];
+        assert_eq!(row.len(), table.columns.len());
+        let last = row.len() - 1;
+        for (index, value) in row[..last].iter().enumerate() {
+            assert_eq!(
+                value,
+                &CellValue::Empty,
+                "column {}",
+                table.columns[index].key
+            );
+        }
+        assert_eq!(row[last], CellValue::Text("A-1".into()));
+    }
+
+    #[test]
+    fn custom_fields_union_sorted_by_key() {
+        let accounts = [
+            account_with_custom_fields("A-1", json!({"tnt__zone": "eu", "tnt__arr": 10})),
+            account_with_custom_fields("A-2", json!({"ctype__active": true})),
+        ];
+
+        let table = build_table(&accounts);
+
+        let custom: Vec<(&str, &str)> = table.columns[STANDARD_COLUMNS.len()..]
+            .iter()
+            .map(|c| (c.key.as_str(), c.header.as_str()))
+            .collect();
+        assert_eq!(
+            custom,
+            [
+                ("custom_fields.ctype__active", "Active"),
+                ("custom_fields.tnt__arr", "Arr"),
+                ("custom_fields.tnt__zone", "Zone"),
+            ]
+        );
+        assert!(table
+            .rows
+            .iter()
+            .all(|row| row.len() == table.columns.len()));
+        assert_eq!(
+            cell(&table, 1, "custom_fields.tnt__zone"),
+            &CellValue::Empty
+        );
+        assert_eq!(
+            cell(&table, 1, "custom_fields.ctype__active"),
+            &CellValue::Bool(true)
+        );
+    }
+
+    #[test]
+    fn custom_column_kinds() {
+        let accounts = [
+            account_with_custom_fields(
+                "A-1",
+                json!({"tnt__count": 3, "tnt__mixed": 1, "tnt__flag": false, "tnt__never": null}),
+            ),
+            account_with_custom_fields(
+                "A-2",
+                json!({"tnt__count": 2.5, "tnt__mixed": "one", "tnt__flag": null}),
+            ),
+        ];
+
+        let table = build_table(&accounts);
+
+        assert_eq!(
+            column(&table, "custom_fields.tnt__count").kind,
+            ColumnKind::Number
+        );
+        assert_eq!(
+            column(&table, "custom_fields.tnt__mixed").kind,
+            ColumnKind::Text
+        );
+        assert_eq!(
+            column(&table, "custom_fields.tnt__flag").kind,
+            ColumnKind::Bool
+        );
+        assert_eq!(
+            column(&table, "custom_fields.tnt__never").kind,
+            ColumnKind::Text
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__mixed"),
+            &CellValue::Number(1.0)
+        );
+        assert_eq!(
+            cell(&table, 1, "custom_fields.tnt__mixed"),
+            &CellValue::Text("one".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__never"),
+            &CellValue::Empty
+        );
+    }
+
+    #[test]
+    fn custom_big_integers_stay_text() {
+        let accounts = [account_with_custom_fields(
+            "A-1",
+            json!({
+                "tnt__big": 12345678901234567890u64,
+                "tnt__i64_max": i64::MAX,
+                "tnt__exact": 9007199254740992i64,
+                "tnt__negative": -42,
+            }),
+        )];
+
+        let table = build_table(&accounts);
+
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__big"),
+            &CellValue::Text("12345678901234567890".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__i64_max"),
+            &CellValue::Text("9223372036854775807".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__exact"),
+            &CellValue::Number(9007199254740992.0)
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__negative"),
+            &CellValue::Number(-42.0)
+        );
+    }
+
+    #[test]
+    fn custom_arrays_and_objects_as_text() {
+        let accounts = [account_with_custom_fields(
+            "A-1",
+            json!({
+                "tnt__list": ["a", 2, null, {"k": "v"}],
+                "tnt__object": {"b": 1, "a": [true]},
+                "tnt__empty_list": [],
+                "tnt__empty_object": {},
+            }),
+        )];
+
+        let table = build_table(&accounts);
+
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__list"),
+            &CellValue::Text(r#"a; 2; {"k":"v"}"#.into())
+        );
+        let CellValue::Text(object) = cell(&table, 0, "custom_fields.tnt__object") else {
+            panic!("object is not text");
+        };
+        let decoded: Value = serde_json::from_str(object).unwrap();
+        assert_eq!(decoded, json!({"b": 1, "a": [true]}));
+        assert!(!object.contains(' '), "not compact: {object}");
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__empty_list"),
+            &CellValue::Empty
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__empty_object"),
+            &CellValue::Empty
+        );
+    }
+
+    #[test]
+    fn custom_headers_readable_and_unique() {
+        let accounts = [account_with_custom_fields(
+            "A-1",
+            json!({
+                "tnt__region__code": 1,
+                "tnt__name": "x",
+                "ctype__tier": "y",
+                "tnt__tier": "z",
+                "__": "w",
+                "ünits_sold": 4,
+            }),
+        )];
+
+        let table = build_table(&accounts);
+
+        assert_eq!(
+            column(&table, "custom_fields.tnt__region__code").header,
+            "Region code"
+        );
+        assert_eq!(
+            column(&table, "custom_fields.tnt__name").header,
+            "Name (tnt__name)"
+        );
+        assert_eq!(
+            column(&table, "custom_fields.ctype__tier").header,
+            "Tier (ctype__tier)"
+        );
+        assert_eq!(
+            column(&table, "custom_fields.tnt__tier").header,
+            "Tier (tnt__tier)"
+        );
+        assert_eq!(column(&table, "custom_fields.__").header, "__");
+        assert_eq!(
+            column(&table, "custom_fields.ünits_sold").header,
+            "Ünits sold"
+        );
+        let headers: HashSet<String> = table
+            .columns
+            .iter()
+            .map(|c| c.header.to_lowercase())
+            .collect();
+        assert_eq!(headers.len(), table.columns.len());
+    }
+
+    #[test]
+    fn table_serializes_for_grid() {
+        let created = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()
+            + chrono::Duration::milliseconds(678);
+        let account = Account {
+            id: "A-1".into(),
+            created_date: Some(created),
+            custom_fields: json!({"tnt__n": 1.5, "tnt__b": true})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ..Default::default()
+        };
+
+        let json = serde_json::to_value(build_table(&[account])).unwrap();
+
+        assert_eq!(
+            json["columns"][0],
+            json!({"key": "display_id", "header": "Account ID", "kind": "text"})
+        );
+        assert_eq!(json["columns"][10]["kind"], "datetime");
+        assert_eq!(json["columns"][19]["kind"], "bool");
+        assert_eq!(json["columns"][20]["kind"], "number");
+        let row = &json["rows"][0];
+        assert_eq!(row[0], Value::Null);
+        assert_eq!(row[10], "2024-01-02T03:04:05.678Z");
+        assert_eq!(row[18], "A-1");
+        assert_eq!(row[19], true);
+        assert_eq!(row[20], 1.5);
+    }
+}
