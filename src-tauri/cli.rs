@@ -12,11 +12,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
+use crate::devrev::paging::PagingLimits;
 use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient};
 use crate::error::AppError;
-use crate::export::{fetch_accounts, with_xlsx_extension, write_accounts};
+use crate::export::{
+    export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, Progress,
+};
 use crate::settings::SettingsStore;
-use crate::token::{Token, TokenStore};
+use crate::token::{KeyringError, Token, TokenStore};
 
 /// Environment variable with the API token for the command line. When set,
 /// the keyring is not used at all.
@@ -30,13 +33,15 @@ pub const EXIT_TOKEN: u8 = 3;
 pub const EXIT_API: u8 = 4;
 /// Exit status: the workbook could not be written.
 pub const EXIT_FILE: u8 = 5;
+/// Exit status: the export was cancelled with Ctrl+C; nothing was written.
+pub const EXIT_CANCELLED: u8 = 130;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "devrev-accounts-export",
     version,
     about = "Export DevRev accounts to Excel workbooks. Run without a command to open the app.",
-    after_help = "Exit status: 0 success, 2 invalid input, 3 missing or rejected token, 4 API or network failure, 5 file could not be written."
+    after_help = "Exit status: 0 success, 2 invalid input, 3 missing or rejected token, 4 API or network failure, 5 file could not be written, 130 cancelled with Ctrl+C."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -70,6 +75,11 @@ struct ExportArgs {
     /// Replace FILE if it already exists. Without this option an existing file is never changed.
     #[arg(long)]
     overwrite: bool,
+    /// Export every matching account, reading them page by page through
+    /// accounts.list, instead of at most "first" (500 at most). "first" in the
+    /// filters file is then ignored.
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,7 +103,7 @@ pub fn main() -> ExitCode {
     let _log_guard = crate::logging::init();
 
     // WebKitWebDriver starts the app with `--automation` when tests drive it.
-    let args: Vec<String> = std::env::args()
+    let args: Vec<std::ffi::OsString> = std::env::args_os()
         .filter(|arg| arg != "--automation")
         .collect();
     let cli = Cli::parse_from(args);
@@ -116,9 +126,13 @@ pub fn main() -> ExitCode {
             Command::DemoServer(args) => demo_server(args).await,
         }
     });
+    // Blocking tasks still running (a demo server search, a keyring call)
+    // must not keep the program from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err((status, error)) => {
+            tracing::error!(code = error.code, status, %error, "command failed");
             eprintln!("error: {error}");
             ExitCode::from(status)
         }
@@ -143,57 +157,168 @@ async fn export(args: ExportArgs) -> CommandResult {
 
     let base_url = match &args.base_url {
         Some(text) => BaseUrl::parse(text).map_err(|error| (EXIT_BAD_INPUT, error.into()))?,
-        None => saved_base_url().await,
+        None => saved_base_url().await?,
     };
     let token = resolve_token().await?;
     let client = DevRevClient::new(base_url.clone(), token);
+    let plan = FetchPlan {
+        request,
+        all: args.all,
+        limits: PagingLimits::default(),
+    };
 
-    eprintln!("Fetching accounts from {base_url} …");
-    let fetched = fetch_accounts(&client, &request).await.map_err(|error| {
-        let status = match error.status() {
-            Some(401 | 403) => EXIT_TOKEN,
-            _ => EXIT_API,
+    eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let mut reporter = ProgressReporter::new();
+    let result = export_to_file(
+        &client,
+        &plan,
+        &target,
+        args.overwrite,
+        &cancel,
+        |progress| reporter.show(progress),
+    )
+    .await;
+    reporter.finish();
+    on_ctrl_c.abort();
+
+    let summary = result.map_err(|error| {
+        let status = match &error {
+            crate::export::ExportError::Workbook(_) => EXIT_FILE,
+            crate::export::ExportError::Fetch(crate::devrev::paging::PagingError::Api(api))
+                if matches!(api.status(), Some(401 | 403)) =>
+            {
+                EXIT_TOKEN
+            }
+            crate::export::ExportError::Fetch(_) => EXIT_API,
         };
         (status, AppError::from(error))
     })?;
-    let limit = fetched.limit;
+    if summary.cancelled {
+        return Err((
+            EXIT_CANCELLED,
+            AppError::new(
+                "cancelled",
+                format!(
+                    "The export was cancelled. Nothing was written to {}.",
+                    target.display()
+                ),
+            ),
+        ));
+    }
+    print_summary(&summary, plan.request.first);
+    Ok(())
+}
 
-    let summary = write_accounts(fetched, &target, args.overwrite)
-        .await
-        .map_err(|error| (EXIT_FILE, AppError::from(error)))?;
+/// Prints what was saved, then notes on anything the user should check.
+fn print_summary(summary: &ExportSummary, first: Option<u32>) {
     println!(
-        "Saved {} accounts to {} ({} columns).",
+        "Saved {} account{} to {} ({} columns; {} page{} from {}).",
         summary.rows,
+        if summary.rows == 1 { "" } else { "s" },
         summary.path.display(),
-        summary.columns
+        summary.columns,
+        summary.pages,
+        if summary.pages == 1 { "" } else { "s" },
+        summary.endpoint
     );
-    if summary.truncated_cells > 0 {
+    if summary.sheets.len() > 1 {
         eprintln!(
-            "note: {} cells were longer than Excel allows and were cut at 32,767 characters.",
-            summary.truncated_cells
+            "note: the accounts did not fit one sheet, so the workbook continues on sheets {}.",
+            summary.sheets[1..].join(", ")
+        );
+    }
+    if summary.duplicates_dropped > 0 {
+        eprintln!(
+            "note: DevRev sent {} accounts twice; each was written once.",
+            summary.duplicates_dropped
+        );
+    }
+    if summary.truncated_cells > 0 {
+        let listed: Vec<String> = summary
+            .truncated_cell_list
+            .iter()
+            .take(5)
+            .map(|cell| format!("{}!{} ({})", cell.sheet, cell.cell, cell.header))
+            .collect();
+        eprintln!(
+            "note: {} cells were longer than Excel allows and were cut at 32,767 characters, ending with \"… [truncated]\": {}{}.",
+            summary.truncated_cells,
+            listed.join(", "),
+            if summary.truncated_cells > listed.len() { ", …" } else { "" }
         );
     }
     if summary.may_be_truncated {
+        let limit = first.unwrap_or(crate::devrev::request::DEFAULT_FIRST);
         eprintln!(
-            "note: DevRev returned exactly {limit} accounts, the most this request asked for, so more may match. Set \"first\" (up to 500) in the filters file to get more."
+            "note: DevRev returned exactly {limit} accounts, the most this request asked for, so more may match. Add --all to export every matching account."
         );
     }
-    Ok(())
+}
+
+/// Shows progress on standard error: a live line on a terminal, otherwise a
+/// plain line every few seconds so logs of scripted runs stay short.
+struct ProgressReporter {
+    bar: Option<indicatif::ProgressBar>,
+    last_line: std::time::Instant,
+}
+
+impl ProgressReporter {
+    const PLAIN_LINE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        ProgressReporter {
+            bar,
+            last_line: std::time::Instant::now(),
+        }
+    }
+
+    fn show(&mut self, progress: Progress) {
+        let text = format!(
+            "Fetched {} accounts · {} pages · {} per second · {:.1} s",
+            progress.accounts,
+            progress.pages,
+            progress.accounts_per_second,
+            progress.elapsed_ms as f64 / 1000.0
+        );
+        match &self.bar {
+            Some(bar) => bar.set_message(text),
+            None if self.last_line.elapsed() >= Self::PLAIN_LINE_INTERVAL => {
+                eprintln!("{text}");
+                self.last_line = std::time::Instant::now();
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 async fn read_filters(path: Option<&PathBuf>) -> Result<AccountsExportRequest, (u8, AppError)> {
     let Some(path) = path else {
         return Ok(AccountsExportRequest::default());
     };
-    let text = tokio::fs::read_to_string(path).await.map_err(|error| {
-        bad_input(
-            "invalid_filters",
-            format!(
-                "Could not read the filters file {}: {error}. Check the path given to --filters.",
-                path.display()
-            ),
-        )
-    })?;
+    let text = read_filters_text(path)
+        .await
+        .map_err(|message| bad_input("invalid_filters", message))?;
     AccountsExportRequest::from_json(&text).map_err(|error| {
         let mut app_error = AppError::from(error);
         app_error.message = format!(
@@ -213,14 +338,55 @@ async fn read_filters(path: Option<&PathBuf>) -> Result<AccountsExportRequest, (
     })
 }
 
-async fn saved_base_url() -> BaseUrl {
-    match SettingsStore::in_config_dir() {
-        Ok(store) => match store.load().await {
-            Ok(loaded) => loaded.settings.base_url(),
-            Err(_) => BaseUrl::default(),
-        },
-        Err(_) => BaseUrl::default(),
+/// Largest filters file read. Real filters are a few hundred bytes.
+const MAX_FILTERS_BYTES: u64 = 1024 * 1024;
+
+/// Reads a filters file as text, without a UTF-8 byte-order mark. Only regular
+/// files up to [`MAX_FILTERS_BYTES`] are read, so a device or a pipe cannot
+/// hang or exhaust the program.
+async fn read_filters_text(path: &std::path::Path) -> Result<String, String> {
+    let shown = path.display();
+    let metadata = tokio::fs::metadata(path).await.map_err(|error| {
+        format!(
+            "Could not read the filters file {shown}: {error}. Check the path given to --filters."
+        )
+    })?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "The filters file {shown} is not a regular file. Give --filters the path of a JSON file."
+        ));
     }
+    if metadata.len() > MAX_FILTERS_BYTES {
+        return Err(format!(
+            "The filters file {shown} is {} bytes, more than the {MAX_FILTERS_BYTES} bytes a filters file may have. Check that --filters names the right file.",
+            metadata.len()
+        ));
+    }
+    let bytes = tokio::fs::read(path).await.map_err(|error| {
+        format!("Could not read the filters file {shown}: {error}. Check the file's permissions.")
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!("The filters file {shown} is not UTF-8 text. Save it as UTF-8 JSON and try again.")
+    })?;
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_owned)
+        .unwrap_or(text))
+}
+
+/// Returns the base URL saved by the app, or the default when nothing is
+/// saved. A damaged settings file stops the export, because the token would
+/// otherwise go to a server the user did not choose.
+async fn saved_base_url() -> Result<BaseUrl, (u8, AppError)> {
+    let store = SettingsStore::in_config_dir().map_err(|error| (EXIT_BAD_INPUT, error.into()))?;
+    store.saved_base_url().await.map_err(|error| {
+        let mut app_error = AppError::from(error);
+        app_error.message = format!(
+            "{} Or give the server address with --base-url.",
+            app_error.message
+        );
+        (EXIT_BAD_INPUT, app_error)
+    })
 }
 
 /// Returns the token from `DEVREV_TOKEN`, else from the keyring.
@@ -243,12 +409,20 @@ async fn resolve_token() -> Result<Token, (u8, AppError)> {
             ),
         )),
         Err(error) => {
-            let mut app_error = AppError::from(error);
-            app_error.message = format!(
-                "{} Or set the {TOKEN_ENV} environment variable.",
-                app_error.message
-            );
-            Err((EXIT_TOKEN, app_error))
+            let code = AppError::from(error.clone()).code;
+            let reason = match &error {
+                KeyringError::Unavailable { detail }
+                | KeyringError::Locked { detail }
+                | KeyringError::Failed { detail } => detail.clone(),
+                KeyringError::Damaged => "the saved token is damaged".to_owned(),
+            };
+            Err((
+                EXIT_TOKEN,
+                AppError::new(
+                    code,
+                    format!("The token could not be read from the keyring ({reason}). Set the {TOKEN_ENV} environment variable to your DevRev personal access token instead."),
+                ),
+            ))
         }
     }
 }

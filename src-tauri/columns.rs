@@ -5,7 +5,7 @@
 //! [`AccountTable`], so a column's header, order and cell type are defined only
 //! here. Writing cells to a file is left to [`crate::workbook`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
@@ -237,43 +237,132 @@ pub fn build_table(accounts: &[Account]) -> AccountTable {
 /// Lists the columns for `accounts`: the standard columns, then one column per
 /// custom field key that occurs on at least one account, sorted by key.
 pub fn build_columns(accounts: &[Account]) -> Vec<Column> {
-    let mut columns: Vec<Column> = STANDARD_COLUMNS
-        .iter()
-        .map(|standard| Column {
-            key: standard.key.to_owned(),
-            header: standard.header.to_owned(),
-            kind: standard.kind,
-        })
-        .collect();
+    let mut set = ColumnSet::new();
+    set.observe(accounts);
+    set.columns
+}
 
-    // Each custom key maps to the kinds of its non-empty cells over all accounts.
-    let mut custom_kinds: BTreeMap<&str, HashSet<ColumnKind>> = BTreeMap::new();
-    for account in accounts {
-        for (key, value) in &account.custom_fields {
-            let kinds = custom_kinds.entry(key.as_str()).or_default();
-            if let Some(kind) = custom_field_cell(value).kind() {
-                kinds.insert(kind);
-            }
+/// Columns that grow as pages of accounts arrive: the standard columns, then
+/// one column per custom field key in the order keys first appear (sorted by
+/// key within a page). Columns are only ever appended, so rows built earlier
+/// stay aligned: they are just shorter.
+#[derive(Debug, Clone)]
+pub struct ColumnSet {
+    columns: Vec<Column>,
+    /// Position in `columns` and the kinds of the non-empty cells of each custom key.
+    custom: HashMap<String, (usize, HashSet<ColumnKind>)>,
+    used_headers: HashSet<String>,
+}
+
+/// What [`ColumnSet::observe`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnChange {
+    /// Number of columns appended.
+    pub added: usize,
+    /// True when an existing column's kind changed.
+    pub kinds_changed: bool,
+}
+
+impl ColumnChange {
+    /// True when the columns differ from before.
+    pub fn any(&self) -> bool {
+        self.added > 0 || self.kinds_changed
+    }
+}
+
+impl Default for ColumnSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ColumnSet {
+    /// Starts with the standard columns only.
+    pub fn new() -> Self {
+        let columns: Vec<Column> = STANDARD_COLUMNS
+            .iter()
+            .map(|standard| Column {
+                key: standard.key.to_owned(),
+                header: standard.header.to_owned(),
+                kind: standard.kind,
+            })
+            .collect();
+        let used_headers = columns
+            .iter()
+            .map(|column| column.header.to_lowercase())
+            .collect();
+        ColumnSet {
+            columns,
+            custom: HashMap::new(),
+            used_headers,
         }
     }
 
-    let mut used_headers: HashSet<String> = columns
-        .iter()
-        .map(|column| column.header.to_lowercase())
-        .collect();
-    for (key, kinds) in custom_kinds {
-        let kind = match kinds.len() {
-            1 => kinds.into_iter().next().unwrap_or(ColumnKind::Text),
-            _ => ColumnKind::Text,
-        };
-        columns.push(Column {
-            key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
-            header: unique_header(key, &mut used_headers),
-            kind,
-        });
+    /// Returns the columns seen so far.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
-    columns
+    /// Adds a column for each custom field key not seen before and updates the
+    /// kinds of custom columns from the cells of `accounts`.
+    pub fn observe(&mut self, accounts: &[Account]) -> ColumnChange {
+        let mut page_kinds: BTreeMap<&str, HashSet<ColumnKind>> = BTreeMap::new();
+        for account in accounts {
+            for (key, value) in &account.custom_fields {
+                let kinds = page_kinds.entry(key.as_str()).or_default();
+                if let Some(kind) = custom_field_cell(value).kind() {
+                    kinds.insert(kind);
+                }
+            }
+        }
+
+        let mut change = ColumnChange {
+            added: 0,
+            kinds_changed: false,
+        };
+        for (key, kinds) in page_kinds {
+            match self.custom.get_mut(key) {
+                Some((position, known)) => {
+                    let before = known.len();
+                    known.extend(kinds);
+                    if known.len() != before {
+                        let kind = merged_kind(known);
+                        let column = &mut self.columns[*position];
+                        change.kinds_changed |= column.kind != kind;
+                        column.kind = kind;
+                    }
+                }
+                None => {
+                    self.columns.push(Column {
+                        key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
+                        header: unique_header(key, &mut self.used_headers),
+                        kind: merged_kind(&kinds),
+                    });
+                    self.custom
+                        .insert(key.to_owned(), (self.columns.len() - 1, kinds));
+                    change.added += 1;
+                }
+            }
+        }
+        change
+    }
+
+    /// Builds one row per account for the current columns.
+    pub fn rows(&self, accounts: &[Account]) -> Vec<Vec<CellValue>> {
+        accounts
+            .iter()
+            .map(|account| build_row(account, &self.columns))
+            .collect()
+    }
+}
+
+/// The kind of a custom column: the single kind of its cells, else text.
+/// A column with no non-empty cell yet is text.
+fn merged_kind(kinds: &HashSet<ColumnKind>) -> ColumnKind {
+    match kinds.len() {
+        1 => kinds.iter().next().copied().unwrap_or(ColumnKind::Text),
+        _ => ColumnKind::Text,
+    }
 }
 
 /// Builds the cells of one account for `columns`, one cell per column.
@@ -885,5 +974,48 @@ mod tests {
         assert_eq!(row[18], "A-1");
         assert_eq!(row[19], true);
         assert_eq!(row[20], 1.5);
+    }
+
+    #[test]
+    fn column_set_appends_late_custom_fields() {
+        let mut first = Account::default();
+        first.custom_fields.insert("tnt__b".into(), json!("x"));
+        let mut second = Account::default();
+        second.custom_fields.insert("tnt__a".into(), json!(5));
+        second.custom_fields.insert("tnt__b".into(), json!("y"));
+        let mut set = ColumnSet::new();
+        let standard = set.columns().len();
+
+        let change_one = set.observe(&[first]);
+        let change_two = set.observe(&[second.clone()]);
+
+        assert_eq!(change_one.added, 1);
+        assert_eq!(change_two.added, 1);
+        let keys: Vec<&str> = set.columns()[standard..]
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect();
+        assert_eq!(keys, ["custom_fields.tnt__b", "custom_fields.tnt__a"]);
+        let row = &set.rows(&[second])[0];
+        assert_eq!(row[standard], CellValue::Text("y".into()));
+        assert_eq!(row[standard + 1], CellValue::Number(5.0));
+    }
+
+    #[test]
+    fn column_set_reports_kind_change() {
+        let mut numeric = Account::default();
+        numeric.custom_fields.insert("tnt__score".into(), json!(3));
+        let mut textual = Account::default();
+        textual
+            .custom_fields
+            .insert("tnt__score".into(), json!("high"));
+        let mut set = ColumnSet::new();
+        set.observe(&[numeric]);
+
+        let change = set.observe(&[textual]);
+
+        assert!(change.kinds_changed);
+        assert_eq!(change.added, 0);
+        assert_eq!(set.columns().last().unwrap().kind, ColumnKind::Text);
     }
 }

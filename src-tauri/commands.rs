@@ -6,26 +6,28 @@
 
 use std::path::PathBuf;
 
+use serde::Serialize;
 use serde_json::Value;
+use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
+use crate::columns::{CellValue, Column};
 use crate::error::AppError;
-use crate::export::ExportSummary;
-use crate::session::{AppSession, AppStatus, Preview};
+use crate::export::{ExportSummary, FetchSummary, PreviewSink, Progress};
+use crate::session::{AppSession, AppStatus};
 use crate::settings::SettingsStore;
 use crate::token::TokenStore;
 
 /// Environment variable that answers the save dialog with a fixed path instead
-/// of showing it. Only automated GUI tests set it, because WebDriver cannot
-/// reach a native dialog.
+/// of showing it, in debug builds only. The GUI test sets it because WebDriver
+/// cannot reach a native dialog.
 pub const TEST_SAVE_PATH_ENV: &str = "DEVREV_EXPORT_TEST_SAVE_PATH";
 
 /// Opens the main window and runs until it is closed.
 pub fn run_app() -> Result<(), tauri::Error> {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let settings_store = match SettingsStore::in_config_dir() {
                 Ok(store) => Some(store),
@@ -51,6 +53,7 @@ pub fn run_app() -> Result<(), tauri::Error> {
             preview,
             choose_export_path,
             export_xlsx,
+            cancel_job,
         ])
         .run(tauri::generate_context!())
 }
@@ -92,18 +95,68 @@ async fn stop_sample_data(session: State<'_, AppSession>) -> Result<AppStatus, A
     Ok(session.stop_sample_data().await)
 }
 
+/// A message on a preview's or export's channel, tagged by `event`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+enum JobEvent {
+    /// The full column list so far; later lists only append columns.
+    Columns {
+        columns: Vec<Column>,
+    },
+    /// The next rows in order.
+    Rows {
+        rows: Vec<Vec<CellValue>>,
+    },
+    Progress(Progress),
+}
+
+/// Sends a preview's columns, rows and progress to the window. A send fails
+/// only when the window is gone, and then there is nobody left to tell.
+struct ChannelSink(Channel<JobEvent>);
+
+impl PreviewSink for ChannelSink {
+    fn columns(&self, columns: &[Column]) {
+        let _ = self.0.send(JobEvent::Columns {
+            columns: columns.to_vec(),
+        });
+    }
+
+    fn rows(&self, rows: Vec<Vec<CellValue>>) {
+        let _ = self.0.send(JobEvent::Rows { rows });
+    }
+
+    fn progress(&self, progress: Progress) {
+        let _ = self.0.send(JobEvent::Progress(progress));
+    }
+}
+
 #[tauri::command]
-async fn preview(session: State<'_, AppSession>, request: Value) -> Result<Preview, AppError> {
-    session.preview(request).await
+async fn preview(
+    session: State<'_, AppSession>,
+    request: Value,
+    all: bool,
+    on_event: Channel<JobEvent>,
+) -> Result<FetchSummary, AppError> {
+    session.preview(request, all, &ChannelSink(on_event)).await
 }
 
 #[tauri::command]
 async fn export_xlsx(
     session: State<'_, AppSession>,
     request: Value,
+    all: bool,
     path: PathBuf,
+    on_event: Channel<JobEvent>,
 ) -> Result<ExportSummary, AppError> {
-    session.export(request, &path).await
+    let sink = ChannelSink(on_event);
+    session
+        .export(request, all, &path, |progress| sink.progress(progress))
+        .await
+}
+
+#[tauri::command]
+fn cancel_job(session: State<'_, AppSession>) {
+    session.cancel_job();
 }
 
 /// Shows the save dialog and returns the chosen path, or `None` when the user
@@ -113,6 +166,7 @@ async fn choose_export_path(
     app: tauri::AppHandle,
     suggested_name: String,
 ) -> Result<Option<PathBuf>, AppError> {
+    #[cfg(debug_assertions)]
     if let Some(path) = std::env::var_os(TEST_SAVE_PATH_ENV) {
         return Ok(Some(PathBuf::from(path)));
     }

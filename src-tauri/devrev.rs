@@ -2,11 +2,12 @@
 //!
 //! The base URL and the token are injected, so the same client talks to DevRev,
 //! to a DevRev-compatible server, or to the project's demo server. All calls go
-//! through one private send path that logs the call and turns non-2xx answers
+//! through one private send path that logs the call and turns non-2xx responses
 //! into [`ApiError`]s decoded from the API's error body.
 
 pub mod error;
 pub mod models;
+pub mod paging;
 pub mod request;
 
 use std::time::{Duration, Instant};
@@ -17,8 +18,11 @@ use serde::Serialize;
 use url::Url;
 
 pub use error::{ApiError, ErrorBody};
-pub use models::{Account, AccountsExportResponse};
-pub use request::{AccountFilters, AccountsExportRequest, DateTimeFilter, FieldError};
+pub use models::{Account, AccountsExportResponse, AccountsListResponse};
+pub use request::{
+    AccountFilters, AccountsExportRequest, AccountsListRequest, DateTimeFilter, FieldError,
+    ListMode,
+};
 
 use crate::token::Token;
 
@@ -28,9 +32,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.devrev.ai";
 /// Time allowed to open a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Time allowed for a whole request, answer included. An export of 500
+/// Time allowed for a whole request, response included. An export of 500
 /// accounts is a few megabytes, which a slow link still moves in this time.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Largest response body read. A page of 500 accounts is a few megabytes.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A validated API base URL: `http` or `https`, with a host, and without
 /// credentials, query or fragment. Endpoint names are appended to its path.
@@ -44,6 +51,8 @@ pub enum BaseUrlError {
     Malformed { value: String },
     #[error("`{value}` must start with https:// (or http:// for a server on this computer), as in {DEFAULT_BASE_URL}.")]
     Scheme { value: String },
+    #[error("`{value}` uses plain http://, which would send the API token unencrypted. Use https://, as in {DEFAULT_BASE_URL}; http:// is allowed only for a server on this computer (localhost or 127.0.0.1).")]
+    PlainHttp { value: String },
     #[error("`{value}` must not contain a user name, password, `?` query or `#` fragment. Enter only the server address, as in {DEFAULT_BASE_URL}.")]
     ExtraParts { value: String },
 }
@@ -66,7 +75,19 @@ impl BaseUrl {
             || url.query().is_some()
             || url.fragment().is_some();
         if has_extra_parts {
+            // The message quotes the address, so a password in it is masked.
+            let mut shown = url.clone();
+            if shown.password().is_some() {
+                let _ = shown.set_password(Some("****"));
+            }
             return Err(BaseUrlError::ExtraParts {
+                value: shown.to_string(),
+            });
+        }
+        // Plain HTTP would send the token unencrypted, which is acceptable only
+        // when it never leaves this computer.
+        if url.scheme() == "http" && !is_loopback(&url) {
+            return Err(BaseUrlError::PlainHttp {
                 value: value.to_owned(),
             });
         }
@@ -141,7 +162,15 @@ impl DevRevClient {
         Ok(response.accounts)
     }
 
-    /// Sends one POST with a JSON body and decodes a 2xx answer as `T`.
+    /// Calls `accounts.list` for one page of accounts.
+    pub async fn list_accounts(
+        &self,
+        request: &AccountsListRequest,
+    ) -> Result<AccountsListResponse, ApiError> {
+        self.post("accounts.list", request).await
+    }
+
+    /// Sends one POST with a JSON body and decodes a 2xx response as `T`.
     async fn post<B, T>(&self, endpoint: &str, body: &B) -> Result<T, ApiError>
     where
         B: Serialize + ?Sized,
@@ -186,21 +215,56 @@ impl DevRevClient {
 
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| self.transport_error(endpoint, &error))?;
+        let bytes = self.read_body(endpoint, response).await?;
 
         if !status.is_success() {
             return Err(self.status_error(endpoint, status.as_u16(), &headers, &bytes));
         }
 
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| ApiError::Decode {
-            endpoint: endpoint.to_owned(),
-            path: error.path().to_string(),
-            message: error.inner().to_string(),
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let message = if error.inner().is_syntax() || error.inner().is_eof() {
+                "the server sent something other than JSON".to_owned()
+            } else {
+                error.inner().to_string()
+            };
+            ApiError::Decode {
+                endpoint: endpoint.to_owned(),
+                path: error.path().to_string(),
+                message: self.redact(&message),
+            }
         })
+    }
+
+    /// Reads the response body, failing once it grows past [`MAX_RESPONSE_BYTES`]
+    /// so a misbehaving server cannot exhaust memory.
+    async fn read_body(
+        &self,
+        endpoint: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport_error(endpoint, &error))?
+        {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(ApiError::TooLarge {
+                    base_url: self.base_url.to_string(),
+                    endpoint: endpoint.to_owned(),
+                    limit_mib: MAX_RESPONSE_BYTES / (1024 * 1024),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// Replaces the token in text that came from the server, which a faulty or
+    /// hostile server may have copied from the request.
+    fn redact(&self, text: &str) -> String {
+        text.replace(self.token.expose(), "<token>")
     }
 
     fn status_error(
@@ -210,29 +274,11 @@ impl DevRevClient {
         headers: &HeaderMap,
         bytes: &[u8],
     ) -> ApiError {
-        let parsed: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
+        // The status decides the error. A body that is not the API's JSON error
+        // shape (a proxy's HTML page, say) leaves the details empty.
+        let body: ErrorBody = serde_json::from_slice(bytes).unwrap_or_default();
+        let body = body.redacted(self.token.expose());
         let endpoint = endpoint.to_owned();
-        // A status with no JSON error body most likely came from something that
-        // is not the DevRev API, such as a proxy or a web server at a wrong address.
-        let Some(body) = parsed else {
-            return match status {
-                429 => ApiError::RateLimited {
-                    endpoint,
-                    body: ErrorBody::default(),
-                    retry_after: retry_after_header(headers),
-                },
-                503 => ApiError::Unavailable {
-                    endpoint,
-                    body: ErrorBody::default(),
-                },
-                _ => ApiError::UnexpectedStatus {
-                    base_url: self.base_url.to_string(),
-                    endpoint,
-                    status,
-                },
-            };
-        };
-
         match status {
             400 => ApiError::BadRequest { endpoint, body },
             401 => ApiError::Unauthorized { endpoint, body },
@@ -262,9 +308,15 @@ impl DevRevClient {
 
     fn transport_error(&self, endpoint: &str, error: &reqwest::Error) -> ApiError {
         if error.is_timeout() {
+            // reqwest marks a connect timeout as both a timeout and a connect error.
+            let after = if error.is_connect() {
+                CONNECT_TIMEOUT
+            } else {
+                REQUEST_TIMEOUT
+            };
             return ApiError::Timeout {
                 endpoint: endpoint.to_owned(),
-                after: REQUEST_TIMEOUT,
+                after,
             };
         }
         ApiError::Connection {
@@ -272,6 +324,16 @@ impl DevRevClient {
             endpoint: endpoint.to_owned(),
             reason: root_cause(error),
         }
+    }
+}
+
+/// True when the URL's host is this computer: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
     }
 }
 
@@ -325,6 +387,22 @@ mod tests {
         ] {
             assert!(BaseUrl::parse(text).is_err(), "{text} was accepted");
         }
+    }
+
+    #[test]
+    fn base_url_allows_http_on_loopback_only() {
+        for text in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.3.2.1",
+        ] {
+            assert!(BaseUrl::parse(text).is_ok(), "{text} was rejected");
+        }
+        assert!(matches!(
+            BaseUrl::parse("http://example.test"),
+            Err(BaseUrlError::PlainHttp { .. })
+        ));
     }
 
     #[test]

@@ -6,8 +6,10 @@
 
 use serde::Serialize;
 
+use crate::devrev::paging::PagingError;
 use crate::devrev::request::{FieldError, RequestParseError};
 use crate::devrev::{ApiError, BaseUrlError};
+use crate::export::ExportError;
 use crate::settings::SettingsError;
 use crate::token::{KeyringError, TokenError};
 use crate::workbook::WorkbookError;
@@ -71,9 +73,28 @@ impl From<ApiError> for AppError {
             ApiError::UnexpectedStatus { .. } => "unexpected_status",
             ApiError::Connection { .. } => "connection_failed",
             ApiError::Timeout { .. } => "timed_out",
-            ApiError::Decode { .. } => "invalid_response",
+            ApiError::Decode { .. } | ApiError::TooLarge { .. } => "invalid_response",
         };
         AppError::new(code, error.to_string())
+    }
+}
+
+impl From<PagingError> for AppError {
+    fn from(error: PagingError) -> Self {
+        match error {
+            PagingError::Api(error) => error.into(),
+            PagingError::RepeatedCursor { .. } => AppError::new("paging_loop", error.to_string()),
+            PagingError::TooManyPages { .. } => AppError::new("too_many_pages", error.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::Fetch(error) => error.into(),
+            ExportError::Workbook(error) => error.into(),
+        }
     }
 }
 

@@ -1,16 +1,87 @@
-//! One export from start to finish: fetch the accounts, turn them into rows,
-//! write the workbook. Shared by the window and the command line.
+//! One export or preview from start to finish, shared by the window and the
+//! command line.
+//!
+//! A fetch task reads pages of accounts (one `accounts.export` call, or every
+//! page of `accounts.list` for "all matching") and hands them over a small
+//! bounded channel to a consumer: the grid's event stream for a preview, or a
+//! workbook writer on its own thread for an export. The channel lets the next
+//! page download while the current one is written, and its bound keeps memory
+//! flat however many accounts there are. A [`CancellationToken`] stops both
+//! sides; a cancelled export leaves nothing at the target path.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use tokio::sync::mpsc;
+pub use tokio_util::sync::CancellationToken;
 
-use crate::columns::{build_table, AccountTable};
+use crate::columns::{CellValue, Column, ColumnSet};
+use crate::devrev::paging::{AccountPager, PagingError, PagingLimits};
 use crate::devrev::request::DEFAULT_FIRST;
-use crate::devrev::{Account, AccountsExportRequest, ApiError, DevRevClient};
-use crate::workbook::{write_workbook, WorkbookError};
+use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
+use crate::workbook::{RowSpill, TruncatedCell, WorkbookError, WorkbookWriter};
 
-/// What one export wrote.
+/// Longest time between two progress reports while a fetch runs.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(400);
+
+/// Pages in flight between the fetch task and the consumer. Two lets one page
+/// download while another is written, without letting pages pile up.
+const PAGES_IN_FLIGHT: usize = 2;
+
+/// Which accounts one run reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchPlan {
+    /// Filters, sort order and (without `all`) the `first` limit.
+    pub request: AccountsExportRequest,
+    /// Read every matching account through `accounts.list`, ignoring `first`.
+    pub all: bool,
+    pub limits: PagingLimits,
+}
+
+impl FetchPlan {
+    /// The API endpoint this plan reads from.
+    pub fn endpoint(&self) -> &'static str {
+        if self.all {
+            "accounts.list"
+        } else {
+            "accounts.export"
+        }
+    }
+}
+
+/// A snapshot of a running fetch, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Accounts received so far, duplicates excluded.
+    pub accounts: usize,
+    pub pages: usize,
+    pub elapsed_ms: u64,
+    /// Accounts received per second since the start, rounded down.
+    pub accounts_per_second: u64,
+    pub duplicates_dropped: usize,
+}
+
+/// How a fetch ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchSummary {
+    /// Accounts received, duplicates excluded.
+    pub count: usize,
+    pub pages: usize,
+    pub endpoint: &'static str,
+    pub duplicates_dropped: usize,
+    /// The `first` that applied, or `None` when every matching account was read.
+    pub limit: Option<u32>,
+    /// True when a limited read returned exactly `limit` accounts, so more may match.
+    pub may_be_truncated: bool,
+    /// True when the run was cancelled before the last page.
+    pub cancelled: bool,
+    pub elapsed_ms: u64,
+}
+
+/// What an export wrote. With `cancelled` set, nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportSummary {
@@ -19,72 +90,406 @@ pub struct ExportSummary {
     /// Accounts written, one row each.
     pub rows: usize,
     pub columns: usize,
-    /// Cells cut at Excel's 32,767-character limit.
+    /// Names of the sheets written; more than one when the rows exceeded a sheet.
+    pub sheets: Vec<String>,
+    /// Number of cells cut at Excel's 32,767-character limit.
     pub truncated_cells: usize,
-    /// True when the API returned exactly as many accounts as requested, so
-    /// more may match than were exported.
+    /// The first truncated cells, by sheet and address.
+    pub truncated_cell_list: Vec<TruncatedCell>,
+    pub duplicates_dropped: usize,
+    pub pages: usize,
+    pub endpoint: &'static str,
+    /// True when a limited read returned exactly `first` accounts, so more may match.
     pub may_be_truncated: bool,
+    pub cancelled: bool,
 }
 
-/// Fetched accounts with the limit that applied to them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchedAccounts {
-    pub accounts: Vec<Account>,
-    /// The request's `first`, or the API's default when unset.
-    pub limit: u32,
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Fetch(#[from] PagingError),
+    #[error(transparent)]
+    Workbook(#[from] WorkbookError),
 }
 
-impl FetchedAccounts {
-    /// True when the result filled the limit, so more accounts may match.
-    pub fn may_be_truncated(&self) -> bool {
-        self.accounts.len() >= self.limit as usize
+/// Receives a preview's columns, rows and progress as they arrive.
+pub trait PreviewSink: Sync {
+    /// The full column list, sent before the first rows and whenever it changes.
+    fn columns(&self, columns: &[Column]);
+    /// The next rows in order. A row may be shorter than the column list.
+    fn rows(&self, rows: Vec<Vec<CellValue>>);
+    fn progress(&self, progress: Progress);
+}
+
+/// Fetches the accounts of `plan` and streams them to `sink` as rows.
+pub async fn preview(
+    client: &DevRevClient,
+    plan: &FetchPlan,
+    cancel: &CancellationToken,
+    sink: &dyn PreviewSink,
+) -> Result<FetchSummary, PagingError> {
+    let (sender, mut receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
+
+    let consume = async {
+        let mut columns = ColumnSet::new();
+        let mut first_page = true;
+        while let Some(accounts) = receiver.recv().await {
+            let change = columns.observe(&accounts);
+            if first_page || change.any() {
+                sink.columns(columns.columns());
+                first_page = false;
+            }
+            sink.rows(columns.rows(&accounts));
+        }
+        if first_page {
+            sink.columns(columns.columns());
+        }
+    };
+    let fetch = fetch_pages(client, plan, cancel, sender, |progress| {
+        sink.progress(progress)
+    });
+
+    let (summary, ()) = tokio::join!(fetch, consume);
+    summary
+}
+
+/// Fetches the accounts of `plan` and writes them to a workbook at `target`.
+///
+/// The target is checked before anything is fetched. The workbook is written
+/// on a separate thread while pages download. When cancelled, the function
+/// returns at once with `cancelled` set; the writer thread then deletes its
+/// temporary file, and the target is never touched.
+pub async fn export_to_file(
+    client: &DevRevClient,
+    plan: &FetchPlan,
+    target: &Path,
+    overwrite: bool,
+    cancel: &CancellationToken,
+    on_progress: impl FnMut(Progress),
+) -> Result<ExportSummary, ExportError> {
+    crate::workbook::check_target(target, overwrite)?;
+
+    let (sender, receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
+    let writer_cancel = cancel.child_token();
+    let writer = {
+        let target = target.to_path_buf();
+        let cancel = writer_cancel.clone();
+        tokio::task::spawn_blocking(move || write_pages(receiver, &target, overwrite, &cancel))
+    };
+
+    let fetched = fetch_pages(client, plan, cancel, sender, on_progress).await;
+    let fetched = match fetched {
+        Ok(summary) if !summary.cancelled => summary,
+        Ok(summary) => {
+            writer_cancel.cancel();
+            return Ok(cancelled_export(target, plan, &summary));
+        }
+        Err(error) => {
+            writer_cancel.cancel();
+            // The writer only has to drop its temporary file, which is quick.
+            let _ = writer.await;
+            return Err(error.into());
+        }
+    };
+
+    let written = writer.await.expect("the workbook thread does not panic")?;
+    let Some(written) = written else {
+        return Ok(cancelled_export(target, plan, &fetched));
+    };
+    Ok(ExportSummary {
+        path: target.to_path_buf(),
+        rows: written.rows,
+        columns: written.columns,
+        sheets: written.sheets,
+        truncated_cells: written.truncated_cells,
+        truncated_cell_list: written.truncated,
+        duplicates_dropped: fetched.duplicates_dropped,
+        pages: fetched.pages,
+        endpoint: fetched.endpoint,
+        may_be_truncated: fetched.may_be_truncated,
+        cancelled: false,
+    })
+}
+
+fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> ExportSummary {
+    ExportSummary {
+        path: target.to_path_buf(),
+        rows: 0,
+        columns: 0,
+        sheets: Vec::new(),
+        truncated_cells: 0,
+        truncated_cell_list: Vec::new(),
+        duplicates_dropped: fetched.duplicates_dropped,
+        pages: fetched.pages,
+        endpoint: plan.endpoint(),
+        may_be_truncated: false,
+        cancelled: true,
     }
 }
 
-/// Fetches the accounts that match the request with one `accounts.export` call.
-pub async fn fetch_accounts(
-    client: &DevRevClient,
-    request: &AccountsExportRequest,
-) -> Result<FetchedAccounts, ApiError> {
-    let accounts = client.export_accounts(request).await?;
-    Ok(FetchedAccounts {
-        accounts,
-        limit: request.first.unwrap_or(DEFAULT_FIRST),
-    })
+/// Writes pages from `pages` to a workbook until the channel closes. Returns
+/// `None` when cancelled; the temporary file is then already deleted.
+///
+/// Every row also goes to a spill file. If a custom field column first shows
+/// up after rows were written, the header row of the streamed workbook is
+/// already on disk without it, so the workbook is written again from the spill
+/// with the complete header.
+fn write_pages(
+    mut pages: mpsc::Receiver<Vec<Account>>,
+    target: &Path,
+    overwrite: bool,
+    cancel: &CancellationToken,
+) -> Result<Option<crate::workbook::WriteSummary>, WorkbookError> {
+    let mut columns = ColumnSet::new();
+    let mut writer: Option<WorkbookWriter> = None;
+    // Beside the target rather than in the system temp folder, which is often
+    // in memory on Linux.
+    let folder = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut spill = RowSpill::new_in(folder)?;
+
+    while let Some(accounts) = pages.blocking_recv() {
+        if cancel.is_cancelled() {
+            return Ok(None);
+        }
+        let known = columns.columns().len();
+        columns.observe(&accounts);
+        let rows = columns.rows(&accounts);
+        spill.append_rows(&rows)?;
+
+        let writer = match &mut writer {
+            Some(writer) => {
+                if columns.columns().len() > known {
+                    writer.add_columns(&columns.columns()[known..])?;
+                }
+                writer
+            }
+            None => writer.insert(WorkbookWriter::new(target, columns.columns(), overwrite)?),
+        };
+        writer.write_rows(&rows)?;
+    }
+    if cancel.is_cancelled() {
+        return Ok(None);
+    }
+
+    let writer = match writer {
+        Some(writer) if writer.needs_rebuild() => {
+            drop(writer);
+            let mut rebuilt = WorkbookWriter::new(target, columns.columns(), overwrite)?;
+            let width = columns.columns().len();
+            for row in spill.replay()? {
+                if cancel.is_cancelled() {
+                    return Ok(None);
+                }
+                // Rows from before the new columns lack their trailing cells.
+                let mut row = row?;
+                row.resize(width, CellValue::Empty);
+                rebuilt.write_rows(&[row])?;
+            }
+            rebuilt
+        }
+        Some(writer) => writer,
+        None => WorkbookWriter::new(target, columns.columns(), overwrite)?,
+    };
+    if cancel.is_cancelled() {
+        return Ok(None);
+    }
+    // NOTE: a cancel that arrives while `finish` saves is not seen, so the
+    // workbook is still renamed into place in that window.
+    writer.finish().map(Some)
 }
 
-/// Builds the table and writes the workbook on tokio's blocking pool, because
-/// building and compressing the file is CPU work that would stall the runtime.
-pub async fn write_accounts(
-    fetched: FetchedAccounts,
-    path: &Path,
-    overwrite: bool,
-) -> Result<ExportSummary, WorkbookError> {
-    let path = path.to_path_buf();
-    let may_be_truncated = fetched.may_be_truncated();
-    tokio::task::spawn_blocking(move || {
-        let table: AccountTable = build_table(&fetched.accounts);
-        let written = write_workbook(&table, &path, overwrite)?;
-        Ok(ExportSummary {
-            path,
-            rows: written.rows,
-            columns: written.columns,
-            truncated_cells: written.truncated_cells,
-            may_be_truncated,
-        })
-    })
-    .await
-    .expect("the workbook task does not panic")
+/// Reads the pages of `plan` into `pages`, reporting progress at least every
+/// [`PROGRESS_INTERVAL`]. Stops early, with `cancelled` set, when `cancel`
+/// fires or the consumer hangs up.
+async fn fetch_pages(
+    client: &DevRevClient,
+    plan: &FetchPlan,
+    cancel: &CancellationToken,
+    pages: mpsc::Sender<Vec<Account>>,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<FetchSummary, PagingError> {
+    let started = Instant::now();
+    let mut source = PageSource::new(client, plan);
+    let mut ticker = tokio::time::interval(PROGRESS_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut cancelled = false;
+    // Counts as of the last finished page. The page future borrows the source
+    // mutably, so progress between pages is reported from this copy.
+    let mut counts = Counts::default();
+
+    'pages: loop {
+        // The same page future is polled until it finishes: dropping it on a
+        // progress tick would abandon a request in flight.
+        let next = {
+            let page = source.next_page();
+            tokio::pin!(page);
+            loop {
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => {
+                        cancelled = true;
+                        break 'pages;
+                    }
+                    _ = ticker.tick() => on_progress(counts.progress(started)),
+                    next = &mut page => break next?,
+                }
+            }
+        };
+        let Some(accounts) = next else { break };
+        counts = source.counts();
+
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                cancelled = true;
+                break;
+            }
+            sent = pages.send(accounts) => {
+                if sent.is_err() {
+                    // The consumer stopped, which it does only on an error
+                    // that it reports itself.
+                    break;
+                }
+            }
+        }
+        on_progress(counts.progress(started));
+    }
+
+    let counts = source.counts();
+    let count = counts.accounts;
+    let limit = (!plan.all).then(|| plan.request.first.unwrap_or(DEFAULT_FIRST));
+    let summary = FetchSummary {
+        count,
+        pages: counts.pages,
+        endpoint: plan.endpoint(),
+        duplicates_dropped: counts.duplicates_dropped,
+        limit,
+        may_be_truncated: limit.is_some_and(|limit| count >= limit as usize),
+        cancelled,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    tracing::info!(
+        endpoint = summary.endpoint,
+        accounts = summary.count,
+        pages = summary.pages,
+        duplicates_dropped = summary.duplicates_dropped,
+        cancelled = summary.cancelled,
+        elapsed_ms = summary.elapsed_ms,
+        "fetch finished"
+    );
+    Ok(summary)
+}
+
+/// Pages of accounts from one `accounts.export` call or from `accounts.list`.
+enum PageSource<'a> {
+    Single {
+        client: &'a DevRevClient,
+        request: Option<AccountsExportRequest>,
+        accounts: usize,
+    },
+    Paged(AccountPager<'a>),
+}
+
+impl<'a> PageSource<'a> {
+    fn new(client: &'a DevRevClient, plan: &FetchPlan) -> Self {
+        if plan.all {
+            PageSource::Paged(AccountPager::new(
+                client,
+                plan.request.filters.clone(),
+                plan.limits,
+            ))
+        } else {
+            PageSource::Single {
+                client,
+                request: Some(plan.request.clone()),
+                accounts: 0,
+            }
+        }
+    }
+
+    async fn next_page(&mut self) -> Result<Option<Vec<Account>>, PagingError> {
+        match self {
+            PageSource::Single {
+                client,
+                request,
+                accounts,
+            } => {
+                let Some(request) = request.take() else {
+                    return Ok(None);
+                };
+                let page = client.export_accounts(&request).await?;
+                *accounts = page.len();
+                Ok(Some(page))
+            }
+            PageSource::Paged(pager) => Ok(pager.next_page().await?.map(|page| page.accounts)),
+        }
+    }
+
+    fn counts(&self) -> Counts {
+        match self {
+            PageSource::Single {
+                request, accounts, ..
+            } => Counts {
+                accounts: *accounts,
+                pages: usize::from(request.is_none()),
+                duplicates_dropped: 0,
+            },
+            PageSource::Paged(pager) => Counts {
+                accounts: pager.accounts(),
+                pages: pager.pages(),
+                duplicates_dropped: pager.duplicates_dropped(),
+            },
+        }
+    }
+}
+
+/// Accounts, pages and dropped duplicates read so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    accounts: usize,
+    pages: usize,
+    duplicates_dropped: usize,
+}
+
+impl Counts {
+    fn progress(&self, started: Instant) -> Progress {
+        let elapsed = started.elapsed();
+        let seconds = elapsed.as_secs_f64();
+        Progress {
+            accounts: self.accounts,
+            pages: self.pages,
+            elapsed_ms: elapsed.as_millis() as u64,
+            accounts_per_second: if seconds > 0.0 {
+                (self.accounts as f64 / seconds) as u64
+            } else {
+                0
+            },
+            duplicates_dropped: self.duplicates_dropped,
+        }
+    }
 }
 
 /// Returns the path with `.xlsx` appended unless it already ends in `.xlsx`
 /// (in any case). `accounts.csv` becomes `accounts.csv.xlsx`, so a file is
 /// never saved under an extension that misstates its format.
+///
+/// A path that names a folder (an existing one, or one written with a trailing
+/// separator, `.` or `..`) is returned unchanged, so that saving reports it as
+/// a folder instead of writing a hidden `.xlsx` file into it.
 pub fn with_xlsx_extension(path: &Path) -> PathBuf {
     let has_extension = path
         .extension()
         .is_some_and(|extension| extension.eq_ignore_ascii_case("xlsx"));
-    if has_extension {
+    let text = path.as_os_str().to_string_lossy();
+    let names_folder = path.is_dir()
+        || text.ends_with(std::path::MAIN_SEPARATOR)
+        || text.ends_with('/')
+        || path.file_name().is_none();
+    if has_extension || names_folder {
         return path.to_path_buf();
     }
     let mut name = path.as_os_str().to_owned();
@@ -114,6 +519,19 @@ mod tests {
     }
 
     #[test]
+    fn folder_paths_are_left_alone() {
+        let folder = tempfile::tempdir().unwrap();
+
+        assert_eq!(with_xlsx_extension(folder.path()), folder.path());
+        assert_eq!(
+            with_xlsx_extension(Path::new("exports/")),
+            Path::new("exports/")
+        );
+        assert_eq!(with_xlsx_extension(Path::new("..")), Path::new(".."));
+        assert_eq!(with_xlsx_extension(Path::new("/")), Path::new("/"));
+    }
+
+    #[test]
     fn xlsx_extension_is_kept_in_any_case() {
         assert_eq!(
             with_xlsx_extension(Path::new("a.xlsx")),
@@ -133,12 +551,15 @@ mod tests {
     }
 
     #[test]
-    fn full_result_may_be_truncated() {
-        let fetched = FetchedAccounts {
-            accounts: vec![Account::default(); 3],
-            limit: 3,
+    fn plan_endpoint_follows_all() {
+        let mut plan = FetchPlan {
+            request: AccountsExportRequest::default(),
+            all: false,
+            limits: PagingLimits::default(),
         };
+        assert_eq!(plan.endpoint(), "accounts.export");
 
-        assert!(fetched.may_be_truncated());
+        plan.all = true;
+        assert_eq!(plan.endpoint(), "accounts.list");
     }
 }

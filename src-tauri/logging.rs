@@ -11,6 +11,27 @@ use tracing_subscriber::EnvFilter;
 /// Environment variable that sets the log level, such as `debug` or `warn`.
 pub const LOG_LEVEL_ENV: &str = "DEVREV_EXPORT_LOG";
 
+/// Levels that `DEVREV_EXPORT_LOG` accepts.
+const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+/// Returns the level set in `DEVREV_EXPORT_LOG`, or `info`. An unknown value
+/// is reported on standard error instead of silently logging nothing, which
+/// is what `tracing` does with a word it reads as a module name.
+fn log_level() -> String {
+    let Ok(value) = std::env::var(LOG_LEVEL_ENV) else {
+        return "info".to_owned();
+    };
+    let level = value.trim().to_ascii_lowercase();
+    if LEVELS.contains(&level.as_str()) {
+        return level;
+    }
+    eprintln!(
+        "warning: {LOG_LEVEL_ENV}={value:?} is not a log level, so `info` is used. Use one of: {}.",
+        LEVELS.join(", ")
+    );
+    "info".to_owned()
+}
+
 /// Starts logging to the log folder. Keep the returned guard alive until the
 /// program ends: dropping it flushes the file. Returns `None` when no log
 /// folder can be created; the program then runs without a log file.
@@ -27,7 +48,7 @@ pub fn init() -> Option<WorkerGuard> {
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
 
-    let filter = EnvFilter::try_from_env(LOG_LEVEL_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::new(log_level());
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

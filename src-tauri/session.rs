@@ -11,12 +11,13 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::columns::{build_table, Column};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
+use crate::devrev::paging::PagingLimits;
 use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient, DEFAULT_BASE_URL};
 use crate::error::AppError;
 use crate::export::{
-    fetch_accounts, with_xlsx_extension, write_accounts, ExportSummary, FetchedAccounts,
+    export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, FetchSummary,
+    PreviewSink, Progress,
 };
 use crate::settings::{Settings, SettingsStore};
 use crate::token::{KeyringError, Token, TokenStore};
@@ -42,7 +43,10 @@ pub struct AppStatus {
     pub keyring_available: bool,
     /// Why the keyring cannot be used, in plain words.
     pub keyring_problem: Option<String>,
+    /// The saved server address, shown for editing in Settings.
     pub base_url: String,
+    /// The address requests go to now: the demo server in sample mode, else `base_url`.
+    pub active_base_url: String,
     pub default_base_url: &'static str,
     pub sample_mode: bool,
     pub version: &'static str,
@@ -50,39 +54,21 @@ pub struct AppStatus {
     pub settings_warning: Option<String>,
 }
 
-/// Accounts of one preview as grid rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Preview {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Vec<crate::columns::CellValue>>,
-    pub count: usize,
-    /// The `first` that applied.
-    pub limit: u32,
-    /// True when the API returned exactly `limit` accounts.
-    pub may_be_truncated: bool,
-}
-
 struct SampleData {
     server: DemoServer,
     token: Token,
-}
-
-struct CachedPreview {
-    base_url: BaseUrl,
-    request: AccountsExportRequest,
-    fetched: FetchedAccounts,
 }
 
 /// State and actions of one run of the desktop app.
 pub struct AppSession {
     settings_store: Option<SettingsStore>,
     settings: Mutex<Settings>,
-    settings_warning: Mutex<Option<String>>,
+    settings_warning: Option<String>,
     token_store: TokenStore,
     session_token: Mutex<Option<Token>>,
     sample: Mutex<Option<SampleData>>,
-    last_preview: Mutex<Option<CachedPreview>>,
+    /// Cancels the preview or export in progress, if any.
+    current_job: std::sync::Mutex<Option<CancellationToken>>,
 }
 
 impl AppSession {
@@ -105,11 +91,11 @@ impl AppSession {
         AppSession {
             settings_store,
             settings: Mutex::new(settings),
-            settings_warning: Mutex::new(warning),
+            settings_warning: warning,
             token_store,
             session_token: Mutex::new(None),
             sample: Mutex::new(None),
-            last_preview: Mutex::new(None),
+            current_job: std::sync::Mutex::new(None),
         }
     }
 
@@ -126,19 +112,21 @@ impl AppSession {
         let keyring_available = !matches!(keyring, Err(KeyringError::Unavailable { .. }));
 
         let sample = self.sample.lock().await;
-        let base_url = match sample.as_ref() {
+        let base_url = self.settings.lock().await.base_url().to_string();
+        let active_base_url = match sample.as_ref() {
             Some(sample) => sample.server.base_url(),
-            None => self.settings.lock().await.base_url().to_string(),
+            None => base_url.clone(),
         };
         AppStatus {
             token_source,
             keyring_available,
             keyring_problem,
             base_url,
+            active_base_url,
             default_base_url: DEFAULT_BASE_URL,
             sample_mode: sample.is_some(),
             version: env!("CARGO_PKG_VERSION"),
-            settings_warning: self.settings_warning.lock().await.clone(),
+            settings_warning: self.settings_warning.clone(),
         }
     }
 
@@ -158,15 +146,13 @@ impl AppSession {
             *self.session_token.lock().await = None;
             tracing::info!("token saved in the keyring");
         }
-        self.forget_preview().await;
         Ok(self.status().await)
     }
 
     /// Forgets the session token and removes the token from the keyring.
     pub async fn remove_token(&self) -> Result<AppStatus, AppError> {
-        *self.session_token.lock().await = None;
         self.token_store.delete().await?;
-        self.forget_preview().await;
+        *self.session_token.lock().await = None;
         tracing::info!("token removed");
         Ok(self.status().await)
     }
@@ -174,15 +160,18 @@ impl AppSession {
     /// Checks and saves the API base URL.
     pub async fn set_base_url(&self, text: &str) -> Result<AppStatus, AppError> {
         let base_url = BaseUrl::parse(text)?;
-        let updated = {
-            let mut settings = self.settings.lock().await;
-            settings.base_url = base_url.to_string();
-            settings.clone()
+        // The lock is held while saving, so memory changes only after the
+        // file did, and two saves cannot interleave.
+        let mut settings = self.settings.lock().await;
+        let updated = Settings {
+            base_url: base_url.to_string(),
+            ..settings.clone()
         };
         if let Some(store) = &self.settings_store {
             store.save(&updated).await?;
         }
-        self.forget_preview().await;
+        *settings = updated;
+        drop(settings);
         tracing::info!(base_url = %base_url, "base URL changed");
         Ok(self.status().await)
     }
@@ -204,7 +193,6 @@ impl AppSession {
             *sample = Some(SampleData { server, token });
         }
         drop(sample);
-        self.forget_preview().await;
         Ok(self.status().await)
     }
 
@@ -215,57 +203,80 @@ impl AppSession {
             sample.server.shutdown().await;
             tracing::info!("sample data stopped");
         }
-        self.forget_preview().await;
         self.status().await
     }
 
-    /// Runs the export request and returns the accounts as grid rows.
-    pub async fn preview(&self, request: Value) -> Result<Preview, AppError> {
-        let request = AccountsExportRequest::from_value(request)?;
+    /// Runs the request and streams the matching accounts to `sink` as grid
+    /// rows. With `all`, every matching account is read through `accounts.list`.
+    /// Starting a preview or export cancels the one in progress.
+    pub async fn preview(
+        &self,
+        request: Value,
+        all: bool,
+        sink: &dyn PreviewSink,
+    ) -> Result<FetchSummary, AppError> {
+        let plan = plan_for(request, all)?;
         let client = self.client().await?;
-        let fetched = fetch_accounts(&client, &request).await?;
+        let cancel = self.start_job();
 
-        let table = build_table(&fetched.accounts);
-        let preview = Preview {
-            count: table.rows.len(),
-            columns: table.columns,
-            rows: table.rows,
-            limit: fetched.limit,
-            may_be_truncated: fetched.may_be_truncated(),
-        };
-        *self.last_preview.lock().await = Some(CachedPreview {
-            base_url: client.base_url().clone(),
-            request,
-            fetched,
-        });
-        Ok(preview)
+        let summary = crate::export::preview(&client, &plan, &cancel, sink).await?;
+        Ok(summary)
     }
 
     /// Writes the accounts that match the request to `path` (`.xlsx` appended
-    /// when missing). Reuses the last preview when its request and server are
-    /// the same, so the file holds exactly what the grid showed.
+    /// when missing), reporting progress to `on_progress`.
     ///
     /// The save dialog has already asked before replacing `path`. When `.xlsx`
     /// had to be appended, the dialog never saw the final name, so an existing
     /// file there is not replaced.
-    pub async fn export(&self, request: Value, path: &Path) -> Result<ExportSummary, AppError> {
-        let request = AccountsExportRequest::from_value(request)?;
+    pub async fn export(
+        &self,
+        request: Value,
+        all: bool,
+        path: &Path,
+        on_progress: impl FnMut(Progress),
+    ) -> Result<ExportSummary, AppError> {
+        let plan = plan_for(request, all)?;
         let target = with_xlsx_extension(path);
         let overwrite = target == path;
         let client = self.client().await?;
+        let cancel = self.start_job();
 
-        let cached = self.last_preview.lock().await.as_ref().and_then(|cached| {
-            let same = cached.request == request && &cached.base_url == client.base_url();
-            same.then(|| cached.fetched.clone())
-        });
-        let fetched = match cached {
-            Some(fetched) => fetched,
-            None => fetch_accounts(&client, &request).await?,
-        };
-
-        let summary = write_accounts(fetched, &target, overwrite).await?;
-        tracing::info!(path = %summary.path.display(), rows = summary.rows, "workbook saved");
+        let summary =
+            export_to_file(&client, &plan, &target, overwrite, &cancel, on_progress).await?;
+        if summary.cancelled {
+            tracing::info!(path = %summary.path.display(), "export cancelled");
+        } else {
+            tracing::info!(path = %summary.path.display(), rows = summary.rows, "workbook saved");
+        }
         Ok(summary)
+    }
+
+    /// Cancels the preview or export in progress. Does nothing when none runs.
+    pub fn cancel_job(&self) {
+        let job = self
+            .current_job
+            .lock()
+            .expect("the job lock is not poisoned")
+            .take();
+        if let Some(cancel) = job {
+            cancel.cancel();
+            tracing::info!("job cancelled by the user");
+        }
+    }
+
+    /// Registers a new job, cancelling the previous one, and returns its token.
+    fn start_job(&self) -> CancellationToken {
+        let cancel = CancellationToken::new();
+        let previous = self
+            .current_job
+            .lock()
+            .expect("the job lock is not poisoned")
+            .replace(cancel.clone());
+        if let Some(previous) = previous {
+            previous.cancel();
+        }
+        cancel
     }
 
     /// Builds a client for the server and token in use: the demo server in
@@ -280,16 +291,26 @@ impl AppSession {
         let session_token = self.session_token.lock().await.clone();
         let token = match session_token {
             Some(token) => token,
-            None => self
-                .token_store
-                .load()
-                .await?
-                .ok_or_else(AppError::no_token)?,
+            None => match self.token_store.load().await {
+                Ok(Some(token)) => token,
+                // Without a keyring no token can have been saved, so the
+                // next step is the same as with an empty keyring.
+                Ok(None) | Err(KeyringError::Unavailable { .. }) => {
+                    return Err(AppError::no_token())
+                }
+                Err(error) => return Err(error.into()),
+            },
         };
         Ok(DevRevClient::new(base_url, token))
     }
+}
 
-    async fn forget_preview(&self) {
-        *self.last_preview.lock().await = None;
-    }
+/// Checks the request and turns it into a fetch plan with the default page size.
+fn plan_for(request: Value, all: bool) -> Result<FetchPlan, AppError> {
+    let request = AccountsExportRequest::from_value(request)?;
+    Ok(FetchPlan {
+        request,
+        all,
+        limits: PagingLimits::default(),
+    })
 }

@@ -19,6 +19,7 @@ const SETTINGS_VERSION: u32 = 1;
 
 /// Preferences that outlive a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Format version of the file. Files from older versions still load.
     pub version: u32,
@@ -60,6 +61,10 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("The settings file {} is damaged ({reason}). Fix or delete it, or open the app, which sets it aside and starts with default settings.", .path.display())]
+    Damaged { path: PathBuf, reason: String },
+    #[error("The settings file {} has the invalid server address `{value}`. Fix or delete the file, or save a new address in the app's Settings.", .path.display())]
+    InvalidBaseUrl { path: PathBuf, value: String },
     #[error("Could not save the settings to {}: {source}. Check that the folder exists and that you may write to it.", .path.display())]
     Write {
         path: PathBuf,
@@ -153,6 +158,34 @@ impl SettingsStore {
         }
     }
 
+    /// Returns the saved base URL, or the default when no settings file
+    /// exists. Unlike [`Self::load`] it changes nothing on disk and fails on a
+    /// damaged file or an invalid address, so a caller never sends the token
+    /// to a server the user did not choose.
+    pub async fn saved_base_url(&self) -> Result<BaseUrl, SettingsError> {
+        let text = match tokio::fs::read_to_string(&self.path).await {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(BaseUrl::default())
+            }
+            Err(source) => {
+                return Err(SettingsError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let settings: Settings =
+            serde_json::from_str(&text).map_err(|error| SettingsError::Damaged {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            })?;
+        BaseUrl::parse(&settings.base_url).map_err(|_| SettingsError::InvalidBaseUrl {
+            path: self.path.clone(),
+            value: settings.base_url.clone(),
+        })
+    }
+
     /// Saves the settings: written to a temporary file and renamed into place,
     /// so a crash never leaves a half-written file.
     pub async fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
@@ -164,13 +197,19 @@ impl SettingsStore {
         tokio::fs::create_dir_all(dir).await.map_err(write_error)?;
 
         let json = serde_json::to_vec_pretty(settings).expect("settings always serialize");
-        let temporary = self.path.with_extension("json.tmp");
-        tokio::fs::write(&temporary, json)
-            .await
-            .map_err(write_error)?;
-        tokio::fs::rename(&temporary, &self.path)
-            .await
-            .map_err(write_error)
+        let dir = dir.to_path_buf();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut temporary = tempfile::NamedTempFile::new_in(&dir)?;
+            temporary.write_all(&json)?;
+            temporary.as_file().sync_all()?;
+            temporary.persist(&path).map_err(|error| error.error)?;
+            Ok(())
+        })
+        .await
+        .expect("the settings writer does not panic")
+        .map_err(write_error)
     }
 
     async fn set_aside(&self) -> Result<PathBuf, SettingsError> {
@@ -213,6 +252,18 @@ mod tests {
         let loaded = store.load().await.unwrap();
 
         assert_eq!(loaded.settings, settings);
+    }
+
+    #[tokio::test]
+    async fn file_without_version_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        std::fs::write(store.path(), r#"{"base_url": "https://example.test"}"#).unwrap();
+
+        let loaded = store.load().await.unwrap();
+
+        assert_eq!(loaded.settings.base_url, "https://example.test");
+        assert_eq!(loaded.warning, None);
     }
 
     #[tokio::test]

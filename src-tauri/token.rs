@@ -8,6 +8,10 @@
 //! [`KeyringError::Unavailable`].
 
 use std::fmt;
+use std::time::Duration;
+
+/// Longest wait for the platform keyring to respond to one call.
+pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A DevRev API token (a personal access token or another bearer token).
 #[derive(Clone, PartialEq, Eq)]
@@ -25,7 +29,7 @@ impl fmt::Debug for Token {
 pub enum TokenError {
     #[error("The API token is empty. Paste the personal access token you created in DevRev.")]
     Empty,
-    #[error("The API token contains a space, line break or other invisible character at position {position}. Copy the token again and paste only the token.")]
+    #[error("The API token contains a space, line break or other character that tokens never contain, at position {position} (tokens consist of visible ASCII characters only). Copy the token again and paste only the token.")]
     InvalidCharacter {
         /// 1-based position of the first bad character, counted after trimming.
         position: usize,
@@ -63,7 +67,7 @@ impl Token {
 }
 
 /// Why the keyring could not be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum KeyringError {
     #[error("This computer has no keyring service that the app can use ({detail}), so the token cannot be saved. You can use the token for this session only, or set the DEVREV_TOKEN environment variable for the command line.")]
     Unavailable { detail: String },
@@ -132,7 +136,7 @@ impl TokenStore {
     }
 
     /// Runs a blocking keyring call on tokio's blocking pool, because the
-    /// platform stores answer over D-Bus or system calls that may take a while.
+    /// platform stores respond over D-Bus or system calls that may take a while.
     async fn run<T, F>(&self, call: F) -> Result<T, KeyringError>
     where
         T: Send + 'static,
@@ -140,14 +144,24 @@ impl TokenStore {
     {
         let service = self.service.clone();
         let user = self.user.clone();
-        tokio::task::spawn_blocking(move || {
+        let blocking = tokio::task::spawn_blocking(move || {
             let entry = platform_entry(&service, &user)?;
             call(&entry)
-        })
-        .await
-        .map_err(|error| KeyringError::Failed {
-            detail: error.to_string(),
-        })?
+        });
+        // A keyring that never responds (a stuck daemon, an unlock prompt on a
+        // machine without a display) must not hang the app or the command line.
+        match tokio::time::timeout(KEYRING_TIMEOUT, blocking).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(error)) => Err(KeyringError::Failed {
+                detail: error.to_string(),
+            }),
+            Err(_) => Err(KeyringError::Unavailable {
+                detail: format!(
+                    "it did not respond within {} seconds",
+                    KEYRING_TIMEOUT.as_secs()
+                ),
+            }),
+        }
     }
 }
 

@@ -163,7 +163,7 @@ async fn invalid_filters_name_the_field() {
     let cases = [
         (
             r#"{"tiers": ["A"]}"#,
-            "`tiers` is not an accounts.export filter",
+            "`tiers` is not a field of this request",
         ),
         (r#"{"tier": "A"}"#, "`tier`"),
         (

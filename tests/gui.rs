@@ -129,6 +129,25 @@ async fn wait_for_text(client: &Client, id: &str, condition: impl Fn(&str) -> bo
     }
 }
 
+/// Describes the grid rows that are on screen: how many, and the first one's text.
+async fn visible_rows(client: &Client) -> serde_json::Value {
+    client
+        .execute(
+            r#"const scroll = document.getElementById('results-scroll');
+            const area = scroll.getBoundingClientRect();
+            const rows = [...document.querySelectorAll('#results-table .grid-body [role=row]')];
+            const visible = rows.filter((row) => {
+              const box = row.getBoundingClientRect();
+              return box.height > 0 && box.bottom > area.top && box.top < area.bottom;
+            });
+            return { hidden: scroll.hidden, height: area.height, rendered: rows.length,
+                     visible: visible.length, first: visible.length ? visible[0].textContent : null };"#,
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
 fn artifacts_dir() -> PathBuf {
     let dir = std::env::var_os("DEVREV_TEST_ARTIFACTS")
         .map(PathBuf::from)
@@ -153,6 +172,12 @@ fn exported_names(path: &Path) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs a display, a keyring and tauri-driver; scripts/test.sh provides them"]
 async fn token_filters_preview_export() {
+    // The app saves the token under the real service name, so this test must
+    // run only in the throw-away keyring that scripts/test.sh starts.
+    assert!(
+        std::env::var_os("DEVREV_TEST_SESSION").is_some(),
+        "run this test through scripts/test.sh, which gives it a private keyring"
+    );
     let server = DemoServer::start(DemoServerConfig {
         accounts: 600,
         token: TOKEN.into(),
@@ -204,6 +229,24 @@ async fn token_filters_preview_export() {
     let count_text = format!("{} accounts", expected.len());
     wait_for_text(&client, "results-count", |text| text.contains(&count_text)).await;
 
+    // The count alone would pass with a blank grid, so check what is on screen.
+    // Rows may arrive on their channel shortly after the count is final.
+    let started = Instant::now();
+    loop {
+        let shown = visible_rows(&client).await;
+        let first_shown = shown["first"].as_str().unwrap_or_default();
+        if shown["visible"].as_u64().unwrap_or(0) >= 10 && first_shown.contains(&expected[0]) {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the grid does not show the rows: {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // WebKitGTK paints on its own schedule, so give it a moment before the picture.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let screenshot = client.screenshot().await.unwrap();
     std::fs::write(artifacts.join("gui-results.png"), screenshot).unwrap();
 
@@ -218,8 +261,7 @@ async fn token_filters_preview_export() {
         .into_iter()
         .filter(|request| request.path == "/accounts.export")
         .count();
-    // One call for the API's own answer above and one for the preview; the
-    // export reuses the preview.
-    assert_eq!(exports, 2);
+    // One call for the expected rows above, one for the preview and one for the export.
+    assert_eq!(exports, 3);
     server.shutdown().await;
 }

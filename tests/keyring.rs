@@ -107,7 +107,10 @@ async fn missing_secret_service_is_reported_plainly() {
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("no keyring service"), "{stderr}");
+    assert!(
+        stderr.contains("could not be read from the keyring"),
+        "{stderr}"
+    );
     assert!(stderr.contains("DEVREV_TOKEN"), "{stderr}");
 }
 

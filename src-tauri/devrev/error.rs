@@ -31,6 +31,25 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// Returns the body with every occurrence of `secret` in its texts
+    /// replaced by `<token>`.
+    pub fn redacted(mut self, secret: &str) -> Self {
+        let clean = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                *text = text.replace(secret, "<token>");
+            }
+        };
+        clean(&mut self.error_type);
+        clean(&mut self.message);
+        clean(&mut self.detail);
+        clean(&mut self.reference_id);
+        clean(&mut self.field_name);
+        for value in self.extra.values_mut() {
+            redact_value(value, secret);
+        }
+        self
+    }
+
     /// Returns the server's own explanation: message and detail, when present.
     pub fn explanation(&self) -> Option<String> {
         let parts: Vec<&str> = [self.message.as_deref(), self.detail.as_deref()]
@@ -63,7 +82,7 @@ pub enum ApiError {
         retry_after: Option<Duration>,
     },
 
-    #[error("DevRev had an internal error while answering {endpoint}{}. Try again in a few minutes; if it keeps failing, contact DevRev support{}.", explained(.body), reference_text(.body))]
+    #[error("DevRev had an internal error while processing {endpoint}{}. Try again in a few minutes; if it keeps failing, contact DevRev support{}.", explained(.body), reference_text(.body))]
     ServerError {
         endpoint: String,
         status: u16,
@@ -73,24 +92,31 @@ pub enum ApiError {
     #[error("DevRev is temporarily unavailable{}. Try again in a few minutes.", explained(.body))]
     Unavailable { endpoint: String, body: ErrorBody },
 
-    #[error("The server at {base_url} answered {endpoint} with HTTP {status}, which is not an answer the DevRev API gives. Check the server address in Settings (the default is https://api.devrev.ai).")]
+    #[error("The server at {base_url} responded to {endpoint} with HTTP {status}, which the DevRev API does not send. Check the server address (Settings in the app, --base-url on the command line; the default is https://api.devrev.ai).")]
     UnexpectedStatus {
         base_url: String,
         endpoint: String,
         status: u16,
     },
 
-    #[error("Could not reach {base_url}: {reason}. Check the network connection and the server address in Settings.")]
+    #[error("Could not reach {base_url}: {reason}. Check the network connection and the server address (Settings in the app, --base-url on the command line).")]
     Connection {
         base_url: String,
         endpoint: String,
         reason: String,
     },
 
-    #[error("{endpoint} did not answer within {} seconds. Check the network connection and try again.", .after.as_secs())]
+    #[error("The server at {base_url} sent a response to {endpoint} larger than {limit_mib} MiB, far more than the DevRev API sends, so it was not read. Check the server address (Settings in the app, --base-url on the command line).")]
+    TooLarge {
+        base_url: String,
+        endpoint: String,
+        limit_mib: usize,
+    },
+
+    #[error("{endpoint} timed out after {} seconds without a response. Check the network connection and try again.", .after.as_secs())]
     Timeout { endpoint: String, after: Duration },
 
-    #[error("The answer from {endpoint} could not be read at `{path}`: {message}. Check that the server address in Settings points to the DevRev API.")]
+    #[error("The response from {endpoint} could not be read at `{path}`: {message}. Check that the server address (Settings in the app, --base-url on the command line) points to the DevRev API.")]
     Decode {
         endpoint: String,
         /// JSON path of the value that failed to decode, such as `accounts[3].created_date`.
@@ -100,7 +126,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Returns the HTTP status of the answer, if the server sent one.
+    /// Returns the HTTP status of the response, if the server sent one.
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::BadRequest { .. } => Some(400),
@@ -111,9 +137,10 @@ impl ApiError {
                 Some(*status)
             }
             ApiError::Unavailable { .. } => Some(503),
-            ApiError::Connection { .. } | ApiError::Timeout { .. } | ApiError::Decode { .. } => {
-                None
-            }
+            ApiError::Connection { .. }
+            | ApiError::Timeout { .. }
+            | ApiError::Decode { .. }
+            | ApiError::TooLarge { .. } => None,
         }
     }
 
@@ -131,6 +158,15 @@ impl ApiError {
     }
 }
 
+fn redact_value(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(text) => *text = text.replace(secret, "<token>"),
+        Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, secret)),
+        Value::Object(map) => map.values_mut().for_each(|item| redact_value(item, secret)),
+        _ => {}
+    }
+}
+
 fn explained(body: &ErrorBody) -> String {
     match body.explanation() {
         Some(text) => format!(" (\"{}\")", text.trim_end_matches('.')),
@@ -140,6 +176,7 @@ fn explained(body: &ErrorBody) -> String {
 
 fn wait_text(retry_after: Option<Duration>) -> String {
     match retry_after {
+        Some(wait) if wait.as_secs() > 3_600 => "an hour or more".into(),
         Some(wait) if wait.as_secs() == 1 => "1 second".into(),
         Some(wait) => format!("{} seconds", wait.as_secs()),
         None => "a minute".into(),

@@ -112,11 +112,23 @@ pub struct ArtifactFile {
     pub size: Option<u64>,
 }
 
-/// Body of a successful `accounts.export` call.
+/// Body of a successful `accounts.export` call. `accounts` is required, so an
+/// empty object or some other JSON is reported instead of read as no accounts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountsExportResponse {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub accounts: Vec<Account>,
+}
+
+/// Body of a successful `accounts.list` call: one page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountsListResponse {
+    pub accounts: Vec<Account>,
+    /// Cursor of the following page. Absent, `null` or empty when this is the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Cursor of the preceding page, absent on the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_cursor: Option<String>,
 }
 
 /// Decodes `null` as the type's default (an empty list or map), as a missing field is.

@@ -99,6 +99,75 @@ pub const EXPORT_FIELDS: &[&str] = &[
     "websites",
 ];
 
+/// Body of `POST /accounts.list`: the same filters as `accounts.export`, read
+/// one page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountsListRequest {
+    #[serde(flatten)]
+    pub filters: AccountFilters,
+    /// Position to continue from, as returned in `next_cursor` or
+    /// `prev_cursor`. Without it, iteration starts at the beginning (or at the
+    /// end in `before` mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Maximum number of accounts on one page. The API's default is 50.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ListMode>,
+}
+
+/// Direction of iteration from a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListMode {
+    /// Entries after the cursor, or from the beginning without a cursor.
+    After,
+    /// Entries before the cursor, or from the end without a cursor.
+    Before,
+}
+
+/// Field names that `accounts.list` accepts in its body.
+pub const LIST_FIELDS: &[&str] = &[
+    "created_by",
+    "created_date",
+    "cursor",
+    "custom_fields",
+    "display_name",
+    "domains",
+    "external_refs",
+    "limit",
+    "mode",
+    "modified_date",
+    "owned_by",
+    "sort_by",
+    "stage",
+    "subtype",
+    "tags",
+    "tier",
+    "websites",
+];
+
+impl AccountsListRequest {
+    /// Decodes a request body, rejecting unknown fields and values of the wrong
+    /// type. Like [`AccountsExportRequest::parse_value`], it applies only the
+    /// checks the API itself makes.
+    pub fn parse_value(value: Value) -> Result<Self, RequestParseError> {
+        let mut object = known_fields_only(value, LIST_FIELDS)?;
+        let cursor = take_field::<String>(&mut object, "cursor")?;
+        let limit = take_field::<u32>(&mut object, "limit")?;
+        let mode = take_field::<ListMode>(&mut object, "mode")?;
+        let filters = decode::<AccountFilters>(Value::Object(object), "")?;
+        Ok(AccountsListRequest {
+            filters,
+            cursor,
+            limit,
+            mode,
+        })
+    }
+}
+
 /// A rule that one field of a request breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -117,7 +186,7 @@ pub enum RequestParseError {
     Syntax(serde_json::Error),
     #[error("the filters must be a JSON object such as {{\"tier\": [\"Enterprise\"]}}")]
     NotAnObject,
-    #[error("`{field}` is not an accounts.export filter. Known fields: {known}")]
+    #[error("`{field}` is not a field of this request. Known fields: {known}")]
     UnknownField { field: String, known: String },
     #[error("`{path}` has the wrong type: {message}")]
     WrongType { path: String, message: String },
@@ -143,25 +212,8 @@ impl AccountsExportRequest {
     /// Decodes a request body, rejecting unknown fields and values of the wrong
     /// type, but without [`Self::validate`]: this is what the API itself checks.
     pub fn parse_value(value: Value) -> Result<Self, RequestParseError> {
-        let Value::Object(mut object) = value else {
-            return Err(RequestParseError::NotAnObject);
-        };
-        if let Some(field) = object
-            .keys()
-            .find(|key| !EXPORT_FIELDS.contains(&key.as_str()))
-        {
-            return Err(RequestParseError::UnknownField {
-                field: field.clone(),
-                known: EXPORT_FIELDS.join(", "),
-            });
-        }
-
-        // `first` is decoded on its own because serde loses the JSON path of
-        // errors inside a flattened struct.
-        let first = match object.remove("first") {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(decode::<u32>(value, "first")?),
-        };
+        let mut object = known_fields_only(value, EXPORT_FIELDS)?;
+        let first = take_field::<u32>(&mut object, "first")?;
         let filters = decode::<AccountFilters>(Value::Object(object), "")?;
         Ok(AccountsExportRequest { filters, first })
     }
@@ -262,9 +314,11 @@ pub fn parse_sort_key(key: &str) -> Result<(&str, SortDirection), String> {
     let (field, direction) = match key.rsplit_once(':') {
         Some((field, "asc")) => (field, SortDirection::Ascending),
         Some((field, "desc")) => (field, SortDirection::Descending),
-        Some((_, other)) => return Err(format!(
+        Some((_, other)) => {
+            return Err(format!(
             "`{key}` has the direction `{other}`. Use `asc` or `desc`, as in `created_date:desc`."
-        )),
+        ))
+        }
         None => (key, SortDirection::Ascending),
     };
     let valid_name = !field.is_empty()
@@ -323,6 +377,36 @@ fn check_custom_field(name: &str, accepted: &Value) -> Option<String> {
     }
 }
 
+/// Returns the fields of a JSON object after checking that each is one of `known`.
+fn known_fields_only(
+    value: Value,
+    known: &[&str],
+) -> Result<Map<String, Value>, RequestParseError> {
+    let Value::Object(object) = value else {
+        return Err(RequestParseError::NotAnObject);
+    };
+    if let Some(field) = object.keys().find(|key| !known.contains(&key.as_str())) {
+        return Err(RequestParseError::UnknownField {
+            field: field.clone(),
+            known: known.join(", "),
+        });
+    }
+    Ok(object)
+}
+
+/// Removes and decodes one top-level field, `null` counting as absent.
+/// Top-level scalars are decoded apart from the flattened filters because
+/// serde loses the JSON path of errors inside a flattened struct.
+fn take_field<T: serde::de::DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<T>, RequestParseError> {
+    match object.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => decode(value, name).map(Some),
+    }
+}
+
 /// Decodes `value`, naming the JSON path of a wrong type. `prefix` is the
 /// path of `value` itself within the request.
 fn decode<T: serde::de::DeserializeOwned>(
@@ -336,11 +420,24 @@ fn decode<T: serde::de::DeserializeOwned>(
             ("", inner) => inner.to_owned(),
             (prefix, inner) => format!("{prefix}.{inner}"),
         };
-        RequestParseError::WrongType {
-            path,
-            message: error.inner().to_string(),
-        }
+        let message = format!("{}{}", error.inner(), type_hint(&path));
+        RequestParseError::WrongType { path, message }
     })
+}
+
+/// Returns an example of the expected form for a field, to append to a type error.
+fn type_hint(path: &str) -> &'static str {
+    let field = path.split('.').next().unwrap_or(path);
+    match field {
+        "first" | "limit" => ". Write a whole number without quotes, as in 100",
+        "created_date" | "modified_date" => {
+            ". Write the range as {\"after\": \"2024-01-01T00:00:00Z\", \"before\": \"2024-12-31T23:59:59Z\"}, with dates in RFC 3339 form"
+        }
+        "custom_fields" => ". Write custom fields as {\"tnt__region\": [\"EMEA\"]}",
+        "cursor" => ". Write the cursor as text",
+        "mode" => ". Write \"after\" or \"before\"",
+        _ => ". Write a list of texts, as in [\"value\"]",
+    }
 }
 
 fn format_field_errors(errors: &[FieldError]) -> String {
@@ -386,6 +483,33 @@ mod tests {
         let error = AccountsExportRequest::from_json(r#"{"tiers": ["A"]}"#).unwrap_err();
 
         assert!(error.to_string().contains("`tiers`"), "{error}");
+    }
+
+    #[test]
+    fn list_request_decodes_cursor_limit_mode() {
+        let request = AccountsListRequest::parse_value(json!({
+            "tier": ["SMB"], "cursor": "abc", "limit": 100, "mode": "before"
+        }))
+        .unwrap();
+
+        assert_eq!(request.cursor.as_deref(), Some("abc"));
+        assert_eq!(request.limit, Some(100));
+        assert_eq!(request.mode, Some(ListMode::Before));
+        assert_eq!(request.filters.tier, ["SMB"]);
+    }
+
+    #[test]
+    fn list_request_rejects_first() {
+        let error = AccountsListRequest::parse_value(json!({"first": 5})).unwrap_err();
+
+        assert!(error.to_string().contains("`first`"), "{error}");
+    }
+
+    #[test]
+    fn wrong_scalar_type_names_the_field() {
+        let error = AccountsExportRequest::from_json(r#"{"first": "10"}"#).unwrap_err();
+
+        assert!(error.to_string().starts_with("`first`"), "{error}");
     }
 
     #[test]

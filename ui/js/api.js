@@ -1,6 +1,8 @@
 // The only module that calls the Tauri backend. Each function wraps one
 // command, passes its arguments with the camelCase keys the command expects,
 // and turns every rejection into a CommandError with a code and a message.
+// Commands that stream (preview and export) take an event handler, which this
+// module connects to a Tauri channel.
 
 /**
  * A failed backend command, carrying the error object the command rejected with.
@@ -40,7 +42,24 @@ function toCommandError(reason) {
 }
 
 /**
+ * Creates a Tauri channel that passes each message to `handler`.
+ * A handler that throws is logged, so one bad message does not stop the stream.
+ */
+function channelFor(tauri, handler) {
+  const channel = new tauri.core.Channel();
+  channel.onmessage = (message) => {
+    try {
+      handler(message);
+    } catch (error) {
+      console.error('Handling a message from the backend failed:', error);
+    }
+  };
+  return channel;
+}
+
+/**
  * Calls one backend command and rejects with a CommandError when it fails.
+ * Function-valued arguments are passed as Tauri channels that call the function with each message.
  * @param {string} command
  * @param {Record<string, unknown>} [args]
  * @returns {Promise<any>}
@@ -55,8 +74,14 @@ async function call(command, args) {
     );
   }
 
+  let prepared = args;
+  if (args && Object.values(args).some((value) => typeof value === 'function')) {
+    prepared = Object.fromEntries(Object.entries(args).map(([key, value]) =>
+      [key, typeof value === 'function' ? channelFor(tauri, value) : value]));
+  }
+
   try {
-    return await tauri.core.invoke(command, args);
+    return await tauri.core.invoke(command, prepared);
   } catch (reason) {
     throw toCommandError(reason);
   }
@@ -67,7 +92,8 @@ async function call(command, args) {
  * @property {'keyring'|'session'|null} tokenSource Where the saved token lives, or null when there is none.
  * @property {boolean} keyringAvailable Whether the system keyring can store a token.
  * @property {string|null} keyringProblem Why the keyring cannot be used, when it cannot.
- * @property {string} baseUrl DevRev server address in use.
+ * @property {string} baseUrl Saved DevRev server address, shown for editing.
+ * @property {string} activeBaseUrl Address requests go to now: the sample server in sample mode, else `baseUrl`.
  * @property {string} defaultBaseUrl DevRev server address used after a reset.
  * @property {boolean} sampleMode Whether requests go to the built-in sample server.
  * @property {string} version App version.
@@ -81,12 +107,58 @@ async function call(command, args) {
  */
 
 /**
+ * One message of a running preview or export, distinguished by `event`:
+ * - `columns`: the full column list, sent before the first rows and again when
+ *   columns are added. New columns only ever come at the end.
+ * - `rows`: the next rows in order. A row may have fewer cells than there are columns;
+ *   the missing cells at its end are empty.
+ * - `progress`: counters, sent at least every 500 ms while the job runs.
+ * @typedef {{event: 'columns', columns: Column[]}
+ *   | {event: 'rows', rows: (string|number|boolean|null)[][]}
+ *   | {event: 'progress', accounts: number, pages: number, elapsedMs: number,
+ *      accountsPerSecond: number, duplicatesDropped: number}} JobEvent
+ */
+
+/**
  * @typedef {object} PreviewResult
- * @property {Column[]} columns
- * @property {(string|number|boolean|null)[][]} rows One array of cells per account, in column order.
- * @property {number} count Number of accounts returned.
- * @property {number} limit The `first` value the request used.
- * @property {boolean} mayBeTruncated True when the API returned exactly `limit` accounts.
+ * @property {number} count Number of accounts received, duplicates excluded.
+ * @property {number} pages Pages read from the API.
+ * @property {'accounts.export'|'accounts.list'} endpoint The API endpoint that was read.
+ * @property {number} duplicatesDropped Accounts that came twice and were shown once.
+ * @property {number|null} limit The `first` value the request used, or null when every matching account was read.
+ * @property {boolean} mayBeTruncated True when more accounts may match than were read.
+ * @property {boolean} cancelled True when the user cancelled before the last page.
+ * @property {number} elapsedMs
+ */
+
+/**
+ * @typedef {object} TruncatedCell
+ * @property {string} sheet Worksheet name, for example "Accounts".
+ * @property {string} cell Cell address, for example "F12".
+ * @property {string} header Header of the cell's column.
+ */
+
+/**
+ * @typedef {object} ExportResult
+ * @property {string} path Where the workbook was saved.
+ * @property {number} rows Accounts written, one row each.
+ * @property {number} columns
+ * @property {string[]} sheets Sheets written, for example ["Accounts", "Accounts (2)"].
+ * @property {number} truncatedCells Cells whose text was cut at Excel's cell limit.
+ * @property {TruncatedCell[]} truncatedCellList The first truncated cells (at most 100).
+ * @property {number} duplicatesDropped Accounts that came twice and were written once.
+ * @property {number} pages
+ * @property {'accounts.export'|'accounts.list'} endpoint
+ * @property {boolean} mayBeTruncated True when more accounts may match than were written.
+ * @property {boolean} cancelled True when the user cancelled; nothing was written then.
+ */
+
+/**
+ * @typedef {object} JobOptions
+ * @property {boolean} all Read every matching account instead of the request's `first`.
+ * @property {(event: JobEvent) => void} onEvent Called with each message while the job runs,
+ *   and possibly shortly after its promise settles, because channel messages and the
+ *   command's result travel separately.
  */
 
 /**
@@ -141,12 +213,14 @@ export function stopSampleData() {
 }
 
 /**
- * Fetches the accounts that match an accounts.export request body.
- * @param {object} request
+ * Fetches the accounts that match an accounts.export request body. The columns,
+ * rows and progress arrive through `onEvent`; the promise resolves when the last page is read.
+ * @param {object} request Without `first` when `all` is set.
+ * @param {JobOptions} options
  * @returns {Promise<PreviewResult>}
  */
-export function preview(request) {
-  return call('preview', { request });
+export function preview(request, { all, onEvent }) {
+  return call('preview', { request, all, onEvent });
 }
 
 /**
@@ -160,10 +234,21 @@ export function chooseExportPath(suggestedName) {
 
 /**
  * Fetches the matching accounts and writes them to an Excel file at `path`.
- * @param {object} request
+ * Progress arrives through `onEvent`. A cancelled export resolves with `cancelled`
+ * set and leaves any existing file at `path` untouched.
+ * @param {object} request Without `first` when `all` is set.
  * @param {string} path
- * @returns {Promise<{path: string, rows: number, columns: number, truncatedCells: number, mayBeTruncated: boolean}>}
+ * @param {JobOptions} options
+ * @returns {Promise<ExportResult>}
  */
-export function exportXlsx(request, path) {
-  return call('export_xlsx', { request, path });
+export function exportXlsx(request, path, { all, onEvent }) {
+  return call('export_xlsx', { request, all, path, onEvent });
+}
+
+/**
+ * Cancels the preview or export in progress. Does nothing when none runs.
+ * @returns {Promise<null>}
+ */
+export function cancelJob() {
+  return call('cancel_job');
 }

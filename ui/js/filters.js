@@ -120,7 +120,7 @@ function errorSlotFor(control) {
 
 /**
  * The filter form and everything in it: chip lists, date ranges, custom field,
- * tag and sort rows, and the number of accounts.
+ * tag and sort rows, and which accounts to fetch.
  */
 export class FilterForm {
   /**
@@ -137,6 +137,9 @@ export class FilterForm {
     }
 
     this.first = form.querySelector('#filter-first');
+    this.fetchFirstRadio = form.querySelector('#fetch-mode-first');
+    this.fetchAllRadio = form.querySelector('#fetch-mode-all');
+    this.fetchFirstCount = form.querySelector('#fetch-mode-first-count');
     this.customFieldRows = form.querySelector('#custom-field-rows');
     this.tagRows = form.querySelector('#tag-filter-rows');
     this.sortRows = form.querySelector('#sort-rows');
@@ -163,6 +166,46 @@ export class FilterForm {
     };
     form.addEventListener('input', clearOnEdit);
     form.addEventListener('change', clearOnEdit);
+
+    for (const radio of [this.fetchFirstRadio, this.fetchAllRadio]) {
+      radio.addEventListener('change', () => this.applyFetchMode());
+    }
+    this.first.addEventListener('input', () => this.showFirstInLabel());
+    this.applyFetchMode();
+    this.showFirstInLabel();
+  }
+
+  /**
+   * Whether "All matching accounts" is selected, in which case the request has no `first`.
+   * @returns {boolean}
+   */
+  get fetchAll() {
+    return this.fetchAllRadio.checked;
+  }
+
+  /**
+   * Selects "All matching accounts" (true) or "First N accounts" (false).
+   * @param {boolean} all
+   */
+  setFetchAll(all) {
+    this.fetchAllRadio.checked = all;
+    this.fetchFirstRadio.checked = !all;
+    this.applyFetchMode();
+  }
+
+  /** Enables the number box only while "First N accounts" is selected. */
+  applyFetchMode() {
+    this.first.disabled = this.fetchAll;
+    if (this.fetchAll) {
+      this.clearError(this.first);
+    }
+  }
+
+  /** Puts the typed number into the radio's label, as in "First 200 accounts". */
+  showFirstInLabel() {
+    const text = this.first.value.trim();
+    const valid = /^\d+$/.test(text) && Number(text) >= FIRST_MIN && Number(text) <= FIRST_MAX;
+    this.fetchFirstCount.textContent = valid ? String(Number(text)) : 'N';
   }
 
   /**
@@ -251,7 +294,7 @@ export class FilterForm {
     (next ?? addButton).focus();
   }
 
-  /** Empties every filter and sets the number of accounts back to its default. */
+  /** Empties every filter and goes back to fetching the default number of accounts. */
   reset() {
     this.clearErrors();
     for (const chips of this.chipFields.values()) {
@@ -268,10 +311,13 @@ export class FilterForm {
       entries.length = 0;
     }
     this.first.value = String(FIRST_DEFAULT);
+    this.showFirstInLabel();
+    this.setFetchAll(false);
   }
 
   /**
    * Checks the form and builds the accounts.export request body, leaving out every field that is not set.
+   * With "All matching accounts" selected the body has no `first`, and the number box is not checked.
    * It does not show the errors, so pass them to `showErrors`.
    * @returns {BuildResult}
    */
@@ -311,9 +357,11 @@ export class FilterForm {
       request.sort_by = sortBy;
     }
 
-    const first = this.buildFirst(fail);
-    if (first !== null) {
-      request.first = first;
+    if (!this.fetchAll) {
+      const first = this.buildFirst(fail);
+      if (first !== null) {
+        request.first = first;
+      }
     }
 
     // The checks above run by kind, so put the errors back in the order they appear on screen.
@@ -414,7 +462,7 @@ export class FilterForm {
     }
     const first = Number(text);
     if (first < FIRST_MIN || first > FIRST_MAX) {
-      fail(this.first, `${message} DevRev returns at most ${FIRST_MAX} accounts per request.`);
+      fail(this.first, `${message} For more accounts, choose "All matching accounts".`);
       return null;
     }
     return first;

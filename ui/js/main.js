@@ -1,10 +1,14 @@
 // Page wiring: loads the app status, connects the filter form, the results
-// grid and the settings dialog, and runs the preview and export flows.
+// grid and the settings dialog, and runs the preview and export flows with
+// their progress line.
 
 import * as api from './api.js';
 import { FilterForm } from './filters.js';
+import { formatNumber, pluralAccounts } from './format.js';
 import { ResultsGrid } from './grid.js';
+import { JobProgress } from './progress.js';
 import { SettingsPanel } from './settings.js';
+import { describeExport, describePreview } from './summary.js';
 
 const byId = (id) => document.getElementById(id);
 
@@ -16,11 +20,13 @@ const page = {
   previewButton: byId('preview-button'),
   exportButton: byId('export-button'),
   resetButton: byId('filter-reset'),
-  resultsPane: document.querySelector('.results-pane'),
   resultsCount: byId('results-count'),
   resultsNote: byId('results-note'),
+  resultsNoteText: byId('results-note-text'),
+  fetchAllButton: byId('fetch-all-button'),
   resultsScroll: byId('results-scroll'),
   statusMessage: byId('status-message'),
+  exportSummary: byId('export-summary'),
   errorMessage: byId('error-message'),
   errorOpenSettings: byId('error-open-settings'),
   welcome: byId('welcome'),
@@ -31,8 +37,10 @@ const page = {
 
 const filters = new FilterForm(byId('filter-form'));
 const grid = new ResultsGrid(byId('results-table'), {
+  onSortStart: (header) => showStatus(`Sorting by ${header}…`),
   onSort: (header, direction) => showStatus(`Sorted by ${header}, ${direction}. The export keeps the order set under "Sort by".`),
 });
+const progress = new JobProgress(byId('progress'), { onCancel: cancelJob });
 const settings = new SettingsPanel(byId('settings-panel'), {
   onStatus: applyStatus,
   fallbackFocus: page.settingsButton,
@@ -41,8 +49,12 @@ const settings = new SettingsPanel(byId('settings-panel'), {
 /** @type {import('./api.js').AppStatus|null} */
 let appStatus = null;
 let busy = false;
+/** The toolbar button that started the job in progress, to give focus back to when it ends. */
+let jobButton = null;
 /** Whether a preview result, possibly with no rows, is on screen. */
 let resultsShown = false;
+/** Number of the latest preview. Messages of older previews are ignored. */
+let previewRun = 0;
 
 /**
  * Error codes (from the backend's `AppError`) whose fix is in the settings
@@ -63,10 +75,6 @@ const SETTINGS_ERROR_CODES = new Set([
   'keyring_damaged',
   'keyring_failed',
 ]);
-
-function pluralAccounts(count) {
-  return count === 1 ? '1 account' : `${count.toLocaleString()} accounts`;
-}
 
 function showStatus(message) {
   page.statusMessage.textContent = message;
@@ -111,9 +119,9 @@ function applyStatus(status, note) {
   const modeChanged = appStatus !== null && appStatus.sampleMode !== status.sampleMode;
   appStatus = status;
 
-  let host = status.baseUrl;
+  let host = status.activeBaseUrl ?? status.baseUrl;
   try {
-    host = new URL(status.baseUrl).host;
+    host = new URL(host).host;
   } catch {
     // Keep the full address when it does not parse, because the backend has already accepted it.
   }
@@ -130,6 +138,10 @@ function applyStatus(status, note) {
 
   // Rows from sample data must not stay on screen next to real ones, or the other way round.
   if (modeChanged) {
+    if (busy) {
+      previewRun += 1;
+      api.cancelJob().catch(showError);
+    }
     clearResults();
   }
   renderEmptyState();
@@ -154,19 +166,38 @@ function clearResults() {
   resultsShown = false;
   page.resultsScroll.hidden = true;
   page.resultsCount.textContent = '';
-  page.resultsNote.hidden = true;
-  page.resultsNote.textContent = '';
+  showNote('', false);
   renderEmptyState();
 }
 
+/** Shows the note above the results, or hides it when `text` is empty. */
+function showNote(text, offerFetchAll) {
+  page.resultsNoteText.textContent = text;
+  page.fetchAllButton.hidden = !offerFetchAll;
+  page.resultsNote.hidden = text === '';
+}
+
+/** Shows the extra sentences of an export summary, or hides the list when there are none. */
+function showExportDetails(details) {
+  page.exportSummary.replaceChildren(...details.map((detail) => {
+    const item = document.createElement('li');
+    item.textContent = detail;
+    return item;
+  }));
+  page.exportSummary.hidden = details.length === 0;
+}
+
 /**
- * Disables the toolbar while one request runs and shows progress on the button that started it.
- * @param {HTMLButtonElement|null} button The button that started the request, or null when it is done.
- * @param {string} [label] Text for that button while the request runs.
+ * Disables the toolbar while one job runs and shows progress on the button that started it.
+ * When the job ends, focus goes back to that button if it was left on nothing or on Cancel.
+ * @param {HTMLButtonElement|null} button The button that started the job, or null when it is done.
+ * @param {string} [label] Text for that button while the job runs.
  */
 function setBusy(button, label) {
+  const returnFocus = button === null && jobButton !== null && (progress.hasFocus() || document.activeElement === document.body);
   busy = button !== null;
-  page.resultsPane.setAttribute('aria-busy', String(busy));
+  // Only the table is marked busy, so the progress line and the status line keep speaking while a job runs.
+  page.resultsScroll.setAttribute('aria-busy', String(busy));
   for (const candidate of [page.previewButton, page.exportButton, page.resetButton]) {
     candidate.disabled = busy;
     if (candidate.dataset.label) {
@@ -177,6 +208,23 @@ function setBusy(button, label) {
   if (button && label) {
     button.dataset.label = button.textContent;
     button.textContent = label;
+  }
+
+  if (button === null) {
+    progress.stop();
+    if (returnFocus) {
+      jobButton.focus();
+    }
+  }
+  jobButton = button;
+}
+
+async function cancelJob() {
+  try {
+    await api.cancelJob();
+  } catch (error) {
+    progress.cancelFailed();
+    showError(error);
   }
 }
 
@@ -204,6 +252,44 @@ function reportFailure(error) {
   }
 }
 
+/** Shows the grid as soon as a preview has columns or rows to show. */
+function showGrid() {
+  if (page.resultsScroll.hidden) {
+    resultsShown = true;
+    page.resultsScroll.hidden = false;
+    renderEmptyState();
+  }
+}
+
+/**
+ * Handles one message of a running preview. Rows go to the grid in batches,
+ * which renders them on the next animation frame.
+ * @param {import('./api.js').JobEvent} message
+ * @param {{done: boolean}} run Whether the preview's command has already returned.
+ */
+function handlePreviewEvent(message, run) {
+  switch (message?.event) {
+    case 'columns':
+      grid.setColumns(message.columns);
+      showGrid();
+      break;
+    case 'rows':
+      grid.appendRows(message.rows);
+      showGrid();
+      // Once the command has returned, the count shows its final total and late rows only fill the grid.
+      if (!run.done) {
+        page.resultsCount.textContent = `Accounts so far: ${formatNumber(grid.rowCount)}`;
+      }
+      break;
+    case 'progress':
+      progress.update(message);
+      break;
+    default:
+      // A message this page does not know, from a newer backend, changes nothing.
+      break;
+  }
+}
+
 async function runPreview() {
   if (busy) {
     return;
@@ -213,34 +299,58 @@ async function runPreview() {
   if (!request) {
     return;
   }
+  const all = filters.fetchAll;
 
+  clearResults();
+  showExportDetails([]);
+  previewRun += 1;
+  const runNumber = previewRun;
+  const run = { done: false };
   setBusy(page.previewButton, 'Loading…');
-  showStatus('Loading accounts…');
-  try {
-    const result = await api.preview(request);
-    grid.setData(result.columns, result.rows);
-    resultsShown = true;
-    page.resultsScroll.hidden = result.rows.length === 0;
-    page.resultsCount.textContent = pluralAccounts(result.count);
+  progress.start();
+  showStatus(all ? 'Fetching every matching account…' : 'Loading accounts…');
 
-    let note = '';
-    if (result.count === 0) {
-      note = 'No accounts match these filters. Try removing a filter or widening a date range.';
-    } else if (result.mayBeTruncated) {
-      note =
-        `Showing the first ${pluralAccounts(result.limit)}; there may be more. ` +
-        'Raise "Number of accounts" (up to 500) to get more.';
+  const onEvent = (message) => {
+    if (runNumber === previewRun) {
+      handlePreviewEvent(message, run);
     }
-    page.resultsNote.textContent = note;
-    page.resultsNote.hidden = note === '';
+  };
+  try {
+    const result = await api.preview(request, { all, onEvent });
+    run.done = true;
+    if (runNumber !== previewRun) {
+      return;
+    }
+
+    const summary = describePreview(result);
+    resultsShown = true;
+    page.resultsCount.textContent = pluralAccounts(result.count);
+    page.resultsScroll.hidden = result.count === 0 && grid.rowCount === 0;
+    showNote(summary.note, summary.offerFetchAll);
     renderEmptyState();
-    showStatus(`Preview ready: ${pluralAccounts(result.count)}.`);
+    showStatus(summary.status);
   } catch (error) {
+    run.done = true;
+    if (runNumber !== previewRun) {
+      return;
+    }
     showStatus('');
     reportFailure(error);
+    if (grid.rowCount > 0) {
+      page.resultsCount.textContent = pluralAccounts(grid.rowCount);
+      showNote(`The preview stopped early because of the error above. The table shows the ${pluralAccounts(grid.rowCount)} fetched before it.`, false);
+    } else {
+      clearResults();
+    }
   } finally {
     setBusy(null);
   }
+}
+
+/** Switches to "All matching accounts" and runs the preview again. */
+function fetchAllMatching() {
+  filters.setFetchAll(true);
+  runPreview();
 }
 
 async function runExport() {
@@ -253,6 +363,9 @@ async function runExport() {
     return;
   }
 
+  const all = filters.fetchAll;
+
+  showExportDetails([]);
   setBusy(page.exportButton, 'Exporting…');
   try {
     showStatus('Choose where to save the Excel file…');
@@ -262,13 +375,23 @@ async function runExport() {
       return;
     }
 
-    showStatus('Exporting accounts to Excel…');
-    const result = await api.exportXlsx(request, path);
-    let message = `Saved ${pluralAccounts(result.rows)} to ${result.path}`;
-    if (result.mayBeTruncated) {
-      message += '. There may be more. Raise "Number of accounts" (up to 500) to get more.';
+    progress.start();
+    showStatus(all ? 'Exporting every matching account to Excel…' : 'Exporting accounts to Excel…');
+    // The grid keeps showing the preview, so only the progress of the export is used.
+    const onEvent = (message) => {
+      if (message?.event === 'progress') {
+        progress.update(message);
+      }
+    };
+    const result = await api.exportXlsx(request, path, { all, onEvent });
+    if (result.cancelled) {
+      showStatus('Export cancelled. Nothing was saved.');
+      return;
     }
-    showStatus(message);
+
+    const summary = describeExport(result);
+    showStatus(summary.status);
+    showExportDetails(summary.details);
   } catch (error) {
     showStatus('');
     reportFailure(error);
@@ -313,6 +436,7 @@ function wireEvents() {
     runPreview();
   });
   page.exportButton.addEventListener('click', runExport);
+  page.fetchAllButton.addEventListener('click', fetchAllMatching);
   page.resetButton.addEventListener('click', () => {
     filters.reset();
     showStatus('All filters cleared.');

@@ -1,0 +1,133 @@
+//! The atomic save of a workbook: a hidden temporary file beside the target,
+//! filled and flushed to disk, then renamed over the target.
+//!
+//! Until the rename, the target is untouched. Dropping the temporary file
+//! without renaming it deletes it.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Workbook, XlsxError};
+use tempfile::NamedTempFile;
+
+use super::{xlsx_error, WorkbookError};
+
+/// Checks `target` and creates an empty temporary file in its folder.
+///
+/// Returns the file with its folder, where the worksheets' temporary files
+/// go as well.
+pub(super) fn create_temp_file(
+    target: &Path,
+    overwrite: bool,
+) -> Result<(NamedTempFile, PathBuf), WorkbookError> {
+    let Some(file_name) = target.file_name() else {
+        return Err(WorkbookError::MissingFileName {
+            path: target.to_path_buf(),
+        });
+    };
+    if target.is_dir() {
+        return Err(WorkbookError::TargetIsFolder {
+            path: target.to_path_buf(),
+        });
+    }
+    // symlink_metadata also detects a dangling link, which a rename would replace.
+    if !overwrite && target.symlink_metadata().is_ok() {
+        return Err(WorkbookError::TargetExists {
+            path: target.to_path_buf(),
+        });
+    }
+
+    let folder = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(WorkbookError::FolderNotFound { folder });
+    }
+
+    // A hidden name next to the target, so the rename stays on one file system.
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile creates files readable only by the owner. 0o666 minus the umask
+    // gives the workbook the permissions of any other file the user saves.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+
+    let temp_file = builder
+        .tempfile_in(&folder)
+        .map_err(|source| temp_file_error(&folder, source))?;
+    Ok((temp_file, folder))
+}
+
+/// Maps a failure to create a temporary file in `folder` to the error that names its cause.
+pub(super) fn temp_file_error(folder: &Path, source: io::Error) -> WorkbookError {
+    let folder = folder.to_path_buf();
+    match source.kind() {
+        io::ErrorKind::NotFound => WorkbookError::FolderNotFound { folder },
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            WorkbookError::FolderNotWritable { folder, source }
+        }
+        _ => WorkbookError::TempFileFailed { folder, source },
+    }
+}
+
+/// Saves `workbook` into `file` and flushes it to disk.
+pub(super) fn save_to_file(
+    workbook: &mut Workbook,
+    file: &mut File,
+    target: &Path,
+) -> Result<(), WorkbookError> {
+    let write_failed = |source: io::Error| WorkbookError::WriteFailed {
+        path: target.to_path_buf(),
+        source,
+    };
+
+    let mut buffered = BufWriter::new(&mut *file);
+    workbook
+        .save_to_writer(&mut buffered)
+        .map_err(|source| match source {
+            XlsxError::IoError(source) => write_failed(source),
+            other => xlsx_error(target, other),
+        })?;
+    buffered.flush().map_err(write_failed)?;
+    drop(buffered);
+
+    // Without this, a crash right after the rename could leave an empty target.
+    file.sync_all().map_err(write_failed)
+}
+
+/// Renames the finished temporary file to `target`. Without `overwrite`, the
+/// rename fails rather than replace a file created since the checks in
+/// [`create_temp_file`].
+pub(super) fn persist(
+    temp_file: NamedTempFile,
+    target: &Path,
+    overwrite: bool,
+) -> Result<(), WorkbookError> {
+    let result = if overwrite {
+        temp_file.persist(target)
+    } else {
+        temp_file.persist_noclobber(target)
+    };
+
+    // The error owns the temporary file, and dropping it here deletes the file.
+    result.map(drop).map_err(|error| {
+        if !overwrite && error.error.kind() == io::ErrorKind::AlreadyExists {
+            WorkbookError::TargetExists {
+                path: target.to_path_buf(),
+            }
+        } else {
+            WorkbookError::RenameFailed {
+                path: target.to_path_buf(),
+                source: error.error,
+            }
+        }
+    })
+}
