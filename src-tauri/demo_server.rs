@@ -4,17 +4,41 @@
 //! app's "Try with sample data" button. It listens on `127.0.0.1` unless the
 //! caller binds it elsewhere, and runs on the current Tokio runtime.
 //!
-//! # Endpoint
+//! # Endpoints
 //!
-//! `POST /accounts.export` is the only endpoint. It requires the header
-//! `Authorization: Bearer <token>` (otherwise 401 `unauthenticated`), a JSON
-//! body (otherwise 400 `parse_error`) with only known fields of the right types
-//! (otherwise 400 `bad_request` naming the field), `first` from 1 to 500 when
-//! set (50 when not), and sort keys on sortable fields. It then returns
-//! `{"accounts": [...]}` with the first `first` matching accounts. Other paths
-//! get 404 `not_found` and other methods 405 `method_not_allowed`. Each
-//! account carries an extra `stage` object (`id` and `name`), a field the
+//! Both endpoints require the header `Authorization: Bearer <token>`
+//! (otherwise 401 `unauthenticated`) and a JSON body (otherwise 400
+//! `parse_error`) with only known fields of the right types (otherwise 400
+//! `bad_request` naming the field), and sort keys on sortable fields. Other
+//! paths get 404 `not_found` and other methods 405 `method_not_allowed`.
+//!
+//! - `POST /accounts.export` takes `first` from 1 to 500 (50 when not set)
+//!   and returns `{"accounts": [...]}` with the first `first` matching
+//!   accounts.
+//! - `POST /accounts.list` takes `limit` from 1 to 1,000 (50 when not set),
+//!   `mode` (`after`, the default, or `before`) and `cursor`, and returns
+//!   `{"accounts": [...], "next_cursor": "...", "prev_cursor": "..."}`.
+//!   Without a cursor, `after` starts at the first match and `before` at the
+//!   last. `before` returns the matches just before the cursor, still in the
+//!   requested order. `next_cursor` is absent on the last page and
+//!   `prev_cursor` on the first. A cursor is an opaque string starting with
+//!   `c1-`, valid only with the filters and sort order it was returned for, on
+//!   a server with the same seed and number of accounts, with any `limit` and
+//!   `mode`. Any other cursor gets 400 `bad_request`. An empty cursor counts
+//!   as none. Pages read in order give the same accounts in the same order as
+//!   `accounts.export` with the same filters.
+//!
+//! Each account carries an extra `stage` object (`id` and `name`), a field the
 //! `Account` type does not have, so clients show they ignore unknown fields.
+//!
+//! # Cost
+//!
+//! Accounts are drawn from the seed when a request needs them and never held
+//! all at once. Without `sort_by`, a page costs its accounts plus the
+//! non-matching accounts skipped to fill it. With `sort_by`, the first request
+//! for a filter and sort order draws every account and keeps a sorted index of
+//! the matches (4 bytes each). The last four such indices are cached, so later
+//! pages cost only their own accounts.
 //!
 //! # Filter semantics
 //!
@@ -46,15 +70,21 @@
 //!
 //! The server does not apply the client-side checks of
 //! [`AccountsExportRequest::validate`](crate::devrev::request::AccountsExportRequest::validate)
-//! beyond the range of `first`, because the real API does not either.
+//! beyond the ranges of `first` and `limit`, because the real API does not
+//! either.
 //!
 //! # Test hooks
 //!
 //! [`DemoServer::recorded_requests`] lists the requests received, and
-//! [`DemoServer::inject_fault`] queues error responses such as 429 or 503.
+//! [`DemoServer::inject_fault`] queues responses such as 429, 503 or a
+//! crafted 200 page.
 
 pub mod data;
+mod json;
+mod list;
+mod order;
 mod query;
+mod record;
 mod routes;
 
 use std::fmt;
@@ -76,6 +106,10 @@ use routes::SharedState;
 /// Token the demo server accepts unless configured otherwise.
 pub const DEFAULT_DEMO_TOKEN: &str = "demo";
 
+/// Most accounts a demo server serves, so that an account index fits in a
+/// `u32` in sorted indices and cursors.
+pub const MAX_DEMO_ACCOUNTS: usize = u32::MAX as usize;
+
 /// How long [`DemoServer::shutdown`] waits for open requests before it stops
 /// the server anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -83,7 +117,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Settings of a demo server.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DemoServerConfig {
-    /// Number of accounts in the data set.
+    /// Number of accounts in the data set, at most [`MAX_DEMO_ACCOUNTS`].
     pub accounts: usize,
     /// Seed of the generated data. The same seed always gives the same accounts.
     pub seed: u64,
@@ -137,6 +171,10 @@ pub enum DemoServerError {
     },
     #[error("the demo server's token is empty. Set a token, such as `{DEFAULT_DEMO_TOKEN}`.")]
     EmptyToken,
+    #[error(
+        "the demo server cannot serve {requested} accounts. Choose at most {MAX_DEMO_ACCOUNTS}."
+    )]
+    TooManyAccounts { requested: usize },
 }
 
 /// One request as the server received it, for tests to inspect.
@@ -168,11 +206,13 @@ impl fmt::Debug for RecordedRequest {
     }
 }
 
-/// An error response to send instead of handling a request.
+/// A response to send instead of handling a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
-    /// Responds with this HTTP status and JSON body, and a `Retry-After` header
-    /// when one is given.
+    /// Responds with this HTTP status and JSON body (`Content-Type:
+    /// application/json`), and a `Retry-After` header when one is given. A 200
+    /// status with a crafted page, such as one with a repeated cursor, tests a
+    /// client's paging guards.
     Status {
         status: u16,
         body: Value,
@@ -252,6 +292,11 @@ impl DemoServer {
     pub async fn start(config: DemoServerConfig) -> Result<DemoServer, DemoServerError> {
         if config.token.is_empty() {
             return Err(DemoServerError::EmptyToken);
+        }
+        if config.accounts > MAX_DEMO_ACCOUNTS {
+            return Err(DemoServerError::TooManyAccounts {
+                requested: config.accounts,
+            });
         }
 
         let listener =
@@ -361,8 +406,8 @@ impl fmt::Debug for DemoServer {
         formatter
             .debug_struct("DemoServer")
             .field("addr", &self.addr)
-            .field("accounts", &self.state.accounts)
-            .field("seed", &self.state.seed)
+            .field("accounts", &self.state.data.accounts)
+            .field("seed", &self.state.data.seed)
             .finish_non_exhaustive()
     }
 }
@@ -427,6 +472,21 @@ mod tests {
         assert_eq!(status, 429);
         assert_eq!(body["retry_after"], 7);
         assert_eq!(retry_after_header.as_deref(), Some("7"));
+    }
+
+    #[tokio::test]
+    async fn too_many_accounts_are_rejected() {
+        let config = DemoServerConfig {
+            accounts: MAX_DEMO_ACCOUNTS + 1,
+            ..Default::default()
+        };
+
+        let error = DemoServer::start(config).await.unwrap_err();
+
+        assert!(
+            matches!(error, DemoServerError::TooManyAccounts { .. }),
+            "{error}"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! Integration tests of the demo server over real HTTP on loopback: auth,
-//! request checks, every filter, sorting, determinism, recorded requests,
-//! injected faults and shutdown.
+//! request checks, every filter, sorting, paging through `accounts.list`,
+//! determinism, recorded requests, injected faults and shutdown.
 //!
 //! Expected results come from the public generator (`generate_account`,
 //! `account_stage`), filtered here with plain code, so each filter test checks
@@ -11,9 +11,10 @@ use devrev_export::demo_server::{
     account_stage, demo_stages, demo_tags, demo_users, generate_account, DemoServer,
     DemoServerConfig, Fault,
 };
-use devrev_export::devrev::models::{Account, AccountsExportResponse};
+use devrev_export::devrev::models::{Account, AccountsExportResponse, AccountsListResponse};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 const SEED: u64 = 42;
 const ACCOUNTS: usize = 1_000;
@@ -289,7 +290,7 @@ async fn unknown_path_gets_404() {
     let server = start_server().await;
 
     let response = reqwest::Client::new()
-        .post(format!("{}/accounts.list", server.base_url()))
+        .post(format!("{}/accounts.get", server.base_url()))
         .header("authorization", "Bearer demo")
         .body("{}")
         .send()
@@ -934,6 +935,443 @@ async fn fault_comes_before_auth_and_routing() {
     assert_eq!(unauthenticated, StatusCode::FORBIDDEN);
     assert_eq!(wrong_path.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(server.recorded_requests().len(), 2);
+}
+
+// accounts.list
+
+/// Number of accounts the paging tests walk through.
+const PAGED_ACCOUNTS: usize = 2_345;
+
+/// Most pages a walk reads before the test fails, so that a cursor that never
+/// ends the walk fails the test instead of hanging it.
+const MAX_PAGES: usize = 5_000;
+
+async fn start_with_accounts(accounts: usize) -> DemoServer {
+    DemoServer::start(DemoServerConfig {
+        accounts,
+        ..Default::default()
+    })
+    .await
+    .expect("demo server starts on a free loopback port")
+}
+
+async fn post_list(
+    client: &reqwest::Client,
+    server: &DemoServer,
+    authorization: Option<&str>,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let mut request = client
+        .post(format!("{}/accounts.list", server.base_url()))
+        .json(body);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request
+        .send()
+        .await
+        .expect("request reaches the demo server");
+    let status = response.status();
+    let json = response
+        .json()
+        .await
+        .expect("the demo server answers with JSON");
+    (status, json)
+}
+
+async fn list(server: &DemoServer, body: Value) -> (StatusCode, Value) {
+    post_list(&reqwest::Client::new(), server, Some("Bearer demo"), &body).await
+}
+
+fn ids_of(page: &Value) -> Vec<String> {
+    page["accounts"]
+        .as_array()
+        .expect("`accounts` is a list")
+        .iter()
+        .map(|account| {
+            account["id"]
+                .as_str()
+                .expect("every account has an id")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Pages through `accounts.list` in `mode` until the cursor ends, checking
+/// each page's size and cursors, and returns the IDs in the order of the
+/// data: pages walked backwards are put back in order.
+async fn walk(server: &DemoServer, body: Value, mode: &str) -> Vec<String> {
+    let (next_key, back_key) = match mode {
+        "after" => ("next_cursor", "prev_cursor"),
+        _ => ("prev_cursor", "next_cursor"),
+    };
+    let limit = body["limit"].as_u64().unwrap_or(50) as usize;
+    let mut request = body.clone();
+    request["mode"] = json!(mode);
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    // One client for the walk: building a client costs more than a page.
+    let client = reqwest::Client::new();
+
+    while pages.len() < MAX_PAGES {
+        let (status, page) = post_list(&client, server, Some("Bearer demo"), &request).await;
+        assert_eq!(status, StatusCode::OK, "{request}: {page}");
+        let ids = ids_of(&page);
+        assert_eq!(
+            page.get(back_key).is_some(),
+            !pages.is_empty(),
+            "{back_key} on page {}",
+            pages.len()
+        );
+
+        match page.get(next_key) {
+            Some(cursor) => {
+                assert_eq!(ids.len(), limit, "a page before the last is full");
+                pages.push(ids);
+                request["cursor"] = cursor.clone();
+            }
+            None => {
+                assert!(ids.len() <= limit);
+                pages.push(ids);
+                if mode == "before" {
+                    pages.reverse();
+                }
+                return pages.into_iter().flatten().collect();
+            }
+        }
+    }
+    panic!("{body} did not end within {MAX_PAGES} pages");
+}
+
+fn generated_ids(accounts: usize) -> Vec<String> {
+    (0..accounts)
+        .map(|index| generate_account(SEED, index).id)
+        .collect()
+}
+
+fn assert_no_duplicates(ids: &[String]) {
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "duplicate accounts");
+}
+
+#[tokio::test]
+async fn list_pages_through_all_accounts() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+    let expected = generated_ids(PAGED_ACCOUNTS);
+
+    for limit in [7, 50, 100, 1000] {
+        let ids = walk(&server, json!({ "limit": limit }), "after").await;
+
+        assert_eq!(ids.len(), PAGED_ACCOUNTS, "limit {limit}");
+        assert_no_duplicates(&ids);
+        assert_eq!(ids, expected, "limit {limit}");
+    }
+}
+
+#[tokio::test]
+async fn list_default_limit_is_fifty() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    let (status, page) = list(&server, json!({})).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids_of(&page), generated_ids(50));
+    assert!(page.get("prev_cursor").is_none());
+    assert!(page["next_cursor"].is_string());
+}
+
+#[tokio::test]
+async fn list_before_mode_walks_backwards() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    let (_, last) = list(&server, json!({"mode": "before", "limit": 100})).await;
+    let ids = walk(&server, json!({ "limit": 100 }), "before").await;
+
+    assert_eq!(
+        ids_of(&last),
+        generated_ids(PAGED_ACCOUNTS)[2_245..].to_vec()
+    );
+    assert!(last.get("next_cursor").is_none());
+    assert_eq!(ids, generated_ids(PAGED_ACCOUNTS));
+}
+
+#[tokio::test]
+async fn list_sorted_pages_follow_sort_order() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+    let sort = json!(["tier:asc", "created_date:desc"]);
+    let mut accounts: Vec<Account> = (0..PAGED_ACCOUNTS)
+        .map(|index| generate_account(SEED, index))
+        .collect();
+    // Stable sort, so ties keep the generation order as the server's do.
+    accounts.sort_by(|left, right| {
+        let tier = |account: &Account| account.tier.as_deref().map(str::to_lowercase);
+        match (tier(left), tier(right)) {
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (l, r) => l.cmp(&r),
+        }
+        .then(right.created_date.cmp(&left.created_date))
+    });
+    let expected: Vec<String> = accounts.into_iter().map(|account| account.id).collect();
+
+    for (limit, mode) in [(64, "after"), (1000, "after"), (90, "before")] {
+        let ids = walk(&server, json!({ "limit": limit, "sort_by": sort }), mode).await;
+
+        assert_no_duplicates(&ids);
+        assert_eq!(ids, expected, "limit {limit}, mode {mode}");
+    }
+}
+
+#[tokio::test]
+async fn list_matches_export_with_filters() {
+    let server = start_with_accounts(6_000).await;
+    let filters = json!({
+        "tier": ["SMB", "Enterprise"],
+        "custom_fields": {"tnt__region": ["EMEA", "APAC"]},
+    });
+    let expected: Vec<String> = (0..6_000)
+        .map(|index| generate_account(SEED, index))
+        .filter(|account| {
+            matches!(account.tier.as_deref(), Some("SMB" | "Enterprise"))
+                && matches!(
+                    account
+                        .custom_fields
+                        .get("tnt__region")
+                        .and_then(Value::as_str),
+                    Some("EMEA" | "APAC")
+                )
+        })
+        .map(|account| account.id)
+        .collect();
+
+    for sort in [json!([]), json!(["display_name:desc"])] {
+        let mut body = filters.clone();
+        body["sort_by"] = sort.clone();
+        body["limit"] = json!(77);
+        let listed = walk(&server, body.clone(), "after").await;
+        body["first"] = json!(500);
+        body.as_object_mut().unwrap().remove("limit");
+        let exported = export_ids(&server, body).await;
+
+        assert_eq!(listed[..500], exported[..], "sort {sort}");
+        if sort == json!([]) {
+            assert_eq!(listed, expected);
+        } else {
+            assert_eq!(listed.len(), expected.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_response_decodes_with_stage() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    let (status, body) = list(&server, json!({"limit": 20})).await;
+    let decoded: AccountsListResponse = serde_json::from_value(body.clone()).unwrap();
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(decoded.accounts.len(), 20);
+    assert!(decoded.next_cursor.is_some());
+    assert!(decoded.prev_cursor.is_none());
+    for (index, account) in decoded.accounts.iter().enumerate() {
+        assert_eq!(*account, generate_account(SEED, index));
+        assert_eq!(
+            body["accounts"][index]["stage"]["id"],
+            account_stage(SEED, index).id
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_rejects_invalid_cursor() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+    let (_, smb) = list(&server, json!({"tier": ["SMB"]})).await;
+    let cursor = smb["next_cursor"].as_str().unwrap().to_owned();
+
+    for body in [
+        json!({"cursor": "garbage"}),
+        json!({"cursor": "100"}),
+        json!({"cursor": cursor.to_uppercase(), "tier": ["SMB"]}),
+        json!({"cursor": cursor, "tier": ["Enterprise"]}),
+        json!({"cursor": cursor}),
+        json!({"cursor": cursor, "tier": ["SMB"], "sort_by": ["tier:asc"]}),
+    ] {
+        let (status, error) = list(&server, body.clone()).await;
+
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error["type"], "bad_request", "{body}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("cursor"), "{message}");
+        assert!(
+            message.contains("start again without a cursor"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_cursor_works_with_any_limit_and_mode() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+    let (_, first) = list(&server, json!({"limit": 10})).await;
+    let cursor = first["next_cursor"].clone();
+
+    let (_, wider) = list(&server, json!({"limit": 25, "cursor": cursor})).await;
+    let (_, back) = list(
+        &server,
+        json!({"limit": 4, "mode": "before", "cursor": cursor}),
+    )
+    .await;
+
+    assert_eq!(ids_of(&wider), generated_ids(35)[10..].to_vec());
+    assert_eq!(ids_of(&back), generated_ids(10)[6..].to_vec());
+}
+
+#[tokio::test]
+async fn list_limit_out_of_range_gets_400() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    for limit in [0, 1001] {
+        let (status, body) = list(&server, json!({ "limit": limit })).await;
+
+        assert_eq!(status, StatusCode::BAD_REQUEST, "limit {limit}");
+        assert_eq!(body["type"], "bad_request", "limit {limit}");
+        assert!(
+            body["message"].as_str().unwrap().contains("limit"),
+            "{body}"
+        );
+    }
+    let (status, body) = list(&server, json!({"limit": 1000})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids_of(&body).len(), 1000);
+}
+
+#[tokio::test]
+async fn list_rejects_unknown_field_and_wrong_types() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    for (body, field) in [
+        (json!({"first": 10}), "first"),
+        (json!({"limit": "10"}), "limit"),
+        (json!({"mode": "sideways"}), "mode"),
+        (json!({"cursor": 5}), "cursor"),
+        (json!({"tier": "SMB"}), "tier"),
+        (json!({"sort_by": ["owned_by:asc"]}), "sort_by"),
+    ] {
+        let (status, error) = list(&server, body.clone()).await;
+
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error["type"], "bad_request", "{body}");
+        assert!(
+            error["message"].as_str().unwrap().contains(field),
+            "{body} gave {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_requires_token() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+
+    for authorization in [None, Some("Bearer wrong")] {
+        let (status, body) =
+            post_list(&reqwest::Client::new(), &server, authorization, &json!({})).await;
+
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{authorization:?}");
+        assert_eq!(body["type"], "unauthenticated", "{authorization:?}");
+    }
+}
+
+#[tokio::test]
+async fn list_other_method_gets_405() {
+    let server = start_with_accounts(10).await;
+
+    let response = reqwest::Client::new()
+        .get(format!("{}/accounts.list", server.base_url()))
+        .header("authorization", "Bearer demo")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("/accounts.list"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn list_fault_with_status_200_sends_body_as_given() {
+    let server = start_with_accounts(PAGED_ACCOUNTS).await;
+    let crafted = json!({
+        "accounts": [{"id": "don:core:dvrv-us-1:devo/demo:account/1"}],
+        "next_cursor": "same",
+        "prev_cursor": "same"
+    });
+    server.inject_fault(Fault::Status {
+        status: 200,
+        body: crafted.clone(),
+        retry_after_header: None,
+    });
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/accounts.list", server.base_url()))
+        .header("authorization", "Bearer demo")
+        .json(&json!({"cursor": "same"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.json::<Value>().await.unwrap(), crafted);
+}
+
+#[tokio::test]
+async fn list_and_export_send_json_content_type() {
+    let server = start_with_accounts(20).await;
+
+    for path in ["accounts.list", "accounts.export"] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/{path}", server.base_url()))
+            .header("authorization", "Bearer demo")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_million_accounts_pages_deep() {
+    let server = start_with_accounts(1_000_000).await;
+
+    let (status, last) = list(&server, json!({"mode": "before", "limit": 1000})).await;
+    let (_, before_last) = list(
+        &server,
+        json!({"mode": "before", "limit": 1000, "cursor": last["prev_cursor"]}),
+    )
+    .await;
+    let (_, forward) = list(
+        &server,
+        json!({"limit": 1000, "cursor": before_last["prev_cursor"]}),
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        ids_of(&last).last().unwrap(),
+        &generate_account(SEED, 999_999).id
+    );
+    assert_eq!(ids_of(&before_last)[0], generate_account(SEED, 998_000).id);
+    assert_eq!(ids_of(&forward)[0], generate_account(SEED, 998_000).id);
+    assert!(last.get("next_cursor").is_none());
 }
 
 // Shutdown

@@ -4,7 +4,8 @@
 //! small self-contained PRNG (splitmix64), so the server can serve any number of
 //! accounts without keeping them in memory. Only the small pools of users, tags
 //! and stages are fixed tables, the same for every seed, so tests and the UI can
-//! refer to their IDs.
+//! refer to their IDs. The random draws of one account live in
+//! [`super::record`], which turns them into text.
 //!
 //! The data aims to look like a real organization's accounts. It includes the
 //! awkward parts an export must survive: accented and non-Latin names, quotes
@@ -13,16 +14,13 @@
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
-use crate::devrev::models::{
-    Account, AccountSummary, ArtifactFile, ArtifactSummary, TagSummary, TagWithValue, UserSummary,
-};
+use super::record::AccountRecord;
+use crate::devrev::models::{Account, TagSummary, UserSummary};
 
 /// Prefix of every core object ID in the demo organization.
-const CORE_PREFIX: &str = "don:core:dvrv-us-1:devo/demo";
+pub(super) const CORE_PREFIX: &str = "don:core:dvrv-us-1:devo/demo";
 
 /// Prefix of every Dev user ID in the demo organization.
 const IDENTITY_PREFIX: &str = "don:identity:dvrv-us-1:devo/demo";
@@ -50,7 +48,7 @@ pub struct DemoStage {
 
 /// Tiers in the order of their share of accounts, with the share in percent.
 /// The missing 5 percent of accounts have no tier.
-const TIERS: &[(&str, u64)] = &[
+pub(super) const TIERS: &[(&str, u64)] = &[
     ("SMB", 35),
     ("Mid-market", 35),
     ("Enterprise", 20),
@@ -59,7 +57,7 @@ const TIERS: &[(&str, u64)] = &[
 
 /// Subtypes with their share in percent and their custom type fragment number.
 /// The missing 15 percent of accounts have no subtype.
-const SUBTYPES: &[(&str, u64, u32)] =
+pub(super) const SUBTYPES: &[(&str, u64, u32)] =
     &[("Customer", 60, 1), ("Partner", 15, 2), ("Reseller", 10, 3)];
 
 /// Stage names with their relative weights.
@@ -137,7 +135,7 @@ const LAST_NAMES: &[(&str, &str)] = &[
 ];
 
 /// First words of company names, with the ASCII form used in domains.
-const NAME_PREFIXES: &[(&str, &str)] = &[
+pub(super) const NAME_PREFIXES: &[(&str, &str)] = &[
     ("Acme", "acme"),
     ("Müller", "mueller"),
     ("Nordwind", "nordwind"),
@@ -171,7 +169,7 @@ const NAME_PREFIXES: &[(&str, &str)] = &[
 ];
 
 /// Middle words of company names, with the ASCII form used in domains.
-const NAME_CORES: &[(&str, &str)] = &[
+pub(super) const NAME_CORES: &[(&str, &str)] = &[
     ("Logistik", "logistik"),
     ("Robotics", "robotics"),
     ("Analytics", "analytics"),
@@ -195,12 +193,12 @@ const NAME_CORES: &[(&str, &str)] = &[
 ];
 
 /// Legal-form suffixes of company names. The empty entry means no suffix.
-const NAME_SUFFIXES: &[&str] = &[
+pub(super) const NAME_SUFFIXES: &[&str] = &[
     "", "", "GmbH", "Inc.", "Ltd", "S.A.", "AB", "SAS", "LLC", "Group", "& Co. KG", "K.K.",
 ];
 
 /// Company names in non-Latin scripts, with the ASCII form used in domains.
-const NON_LATIN_NAMES: &[(&str, &str)] = &[
+pub(super) const NON_LATIN_NAMES: &[(&str, &str)] = &[
     ("株式会社さくらテック", "sakuratech"),
     ("Северный Ветер", "severnyveter"),
     ("Αιγαίο Ναυτιλιακή", "aigaioshipping"),
@@ -209,7 +207,7 @@ const NON_LATIN_NAMES: &[(&str, &str)] = &[
     ("한빛 소프트", "hanbitsoft"),
 ];
 
-const CITIES: &[&str] = &[
+pub(super) const CITIES: &[&str] = &[
     "São Paulo",
     "Zürich",
     "Kraków",
@@ -224,7 +222,7 @@ const CITIES: &[&str] = &[
     "Melbourne",
 ];
 
-const INDUSTRIES: &[&str] = &[
+pub(super) const INDUSTRIES: &[&str] = &[
     "logistics",
     "manufacturing",
     "retail",
@@ -236,7 +234,7 @@ const INDUSTRIES: &[&str] = &[
 ];
 
 /// Second sentences of descriptions. Some carry quotes and line breaks on purpose.
-const DESCRIPTION_DETAILS: &[&str] = &[
+pub(super) const DESCRIPTION_DETAILS: &[&str] = &[
     "Evaluating the analytics add-on for next quarter.",
     "Uses the platform for field service ticketing.",
     "Calls itself \"the fastest shipper in the north\".",
@@ -246,10 +244,10 @@ const DESCRIPTION_DETAILS: &[&str] = &[
     "Runs support in English, Deutsch and Português.",
 ];
 
-const REGIONS: &[&str] = &["EMEA", "North America", "LATAM", "APAC"];
+pub(super) const REGIONS: &[&str] = &["EMEA", "North America", "LATAM", "APAC"];
 
 /// Free-text notes. One starts with `=` to catch spreadsheet formula injection.
-const NOTES: &[&str] = &[
+pub(super) const NOTES: &[&str] = &[
     "Prefers email over calls.",
     "=SUM(A1:A3) is how their finance team asked for the totals",
     "Renewal call booked; bring the usage report.",
@@ -259,7 +257,7 @@ const NOTES: &[&str] = &[
 ];
 
 /// Artifact files as (media type, file name stem, extension).
-const ARTIFACT_FILES: &[(&str, &str, &str)] = &[
+pub(super) const ARTIFACT_FILES: &[(&str, &str, &str)] = &[
     ("application/pdf", "Master services agreement", "pdf"),
     (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -271,31 +269,31 @@ const ARTIFACT_FILES: &[(&str, &str, &str)] = &[
 ];
 
 /// Seconds from the Unix epoch to 2019-01-01T00:00:00Z, the earliest creation time.
-const EARLIEST_CREATED: i64 = 1_546_300_800;
+pub(super) const EARLIEST_CREATED: i64 = 1_546_300_800;
 
 /// Seconds from the Unix epoch to 2026-01-01T00:00:00Z, the end of the creation times.
-const LATEST_CREATED: i64 = 1_767_225_600;
+pub(super) const LATEST_CREATED: i64 = 1_767_225_600;
 
 /// Seconds from the Unix epoch to 2026-12-31T23:59:59Z, the latest modification time.
-const LATEST_MODIFIED: i64 = 1_798_761_599;
+pub(super) const LATEST_MODIFIED: i64 = 1_798_761_599;
 
 /// Independent random streams of one account. The name has its own stream so
 /// that another account's `primary_account` can name it without generating it.
 #[derive(Clone, Copy)]
-enum Stream {
+pub(super) enum Stream {
     Name = 1,
     Stage = 2,
     Details = 3,
 }
 
 /// The splitmix64 generator: tiny, fast and good enough for sample data.
-struct SplitMix64 {
+pub(super) struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
     /// Starts the stream `stream` of account `index` under `seed`.
-    fn for_account(seed: u64, index: usize, stream: Stream) -> Self {
+    pub(super) fn for_account(seed: u64, index: usize, stream: Stream) -> Self {
         let seeded = SplitMix64 { state: seed }.next_u64();
         let indexed = SplitMix64 {
             state: seeded ^ index as u64,
@@ -315,30 +313,35 @@ impl SplitMix64 {
     }
 
     /// Returns a number in `0..bound`. `bound` must not be 0.
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(super) fn below(&mut self, bound: u64) -> u64 {
         // Multiply-high maps the 64 random bits onto the range with a bias of at
         // most bound / 2^64, which is invisible for sample data.
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
     /// Returns a number in `low..=high`.
-    fn between(&mut self, low: i64, high: i64) -> i64 {
+    pub(super) fn between(&mut self, low: i64, high: i64) -> i64 {
         let span = (high - low) as u64 + 1;
         low + self.below(span) as i64
     }
 
     /// Returns true with the given probability in percent.
-    fn percent(&mut self, chance: u64) -> bool {
+    pub(super) fn percent(&mut self, chance: u64) -> bool {
         self.below(100) < chance
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    /// Returns a position in a table of `len` entries. `len` must not be 0.
+    pub(super) fn pick_position(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
     }
 
     /// Picks an index into `weights`, each with probability `weight / total`.
     /// Returns `None` for the share of `total` that the weights leave over.
-    fn weighted(&mut self, weights: impl Iterator<Item = u64>, total: u64) -> Option<usize> {
+    pub(super) fn weighted(
+        &mut self,
+        weights: impl Iterator<Item = u64>,
+        total: u64,
+    ) -> Option<usize> {
         let mut roll = self.below(total);
         for (position, weight) in weights.enumerate() {
             if roll < weight {
@@ -377,57 +380,15 @@ pub fn account_stage(seed: u64, index: usize) -> DemoStage {
 /// The account's number, in its ID and display ID, is `index + 1`. The same
 /// seed and index always give the same account.
 pub fn generate_account(seed: u64, index: usize) -> Account {
-    let number = index + 1;
-    let name = company_name(seed, index);
-    let mut rng = SplitMix64::for_account(seed, index, Stream::Details);
-
-    let created = rng.between(EARLIEST_CREATED, LATEST_CREATED - 1);
-    let modified = rng.between(created, LATEST_MODIFIED.min(created + 3 * 365 * 86_400));
-    let created_date = timestamp(created, rng.below(1000));
-    let modified_date = timestamp(modified, rng.below(1000)).max(created_date);
-
-    let subtype = rng.weighted(SUBTYPES.iter().map(|entry| entry.1), 100);
-    let tier = rng.weighted(TIERS.iter().map(|entry| entry.1), 100);
-    let domains = domains(&mut rng, &name);
-    let websites = websites(&mut rng, &domains);
-
-    Account {
-        id: format!("{CORE_PREFIX}:account/{number}"),
-        display_id: Some(format!("ACC-{number}")),
-        description: description(&mut rng, &name.display),
-        display_name: Some(name.display.clone()),
-        created_by: Some(rng.pick(users()).clone()),
-        created_date: Some(created_date),
-        modified_by: Some(rng.pick(users()).clone()),
-        modified_date: Some(modified_date),
-        owned_by: owners(&mut rng),
-        domains,
-        websites,
-        external_refs: external_refs(&mut rng, number),
-        tags: account_tags(&mut rng),
-        tier: tier.map(|position| TIERS[position].0.to_owned()),
-        subtype: subtype.map(|position| SUBTYPES[position].0.to_owned()),
-        custom_fields: custom_fields(&mut rng),
-        custom_schema_fragments: subtype
-            .map(|position| {
-                vec![format!(
-                    "{CORE_PREFIX}:custom_type_fragment/{}",
-                    SUBTYPES[position].2
-                )]
-            })
-            .unwrap_or_default(),
-        stock_schema_fragment: Some(format!("{CORE_PREFIX}:stock_schema_fragment/account")),
-        primary_account: primary_account(&mut rng, seed, index),
-        artifacts: artifacts(&mut rng, number, &name.display),
-    }
+    AccountRecord::draw(seed, index).to_account()
 }
 
-fn users() -> &'static [UserSummary] {
+pub(super) fn users() -> &'static [UserSummary] {
     static USERS: OnceLock<Vec<UserSummary>> = OnceLock::new();
     USERS.get_or_init(|| (1..=USER_COUNT).map(build_user).collect())
 }
 
-fn tags() -> &'static [DemoTag] {
+pub(super) fn tags() -> &'static [DemoTag] {
     static TAG_POOL: OnceLock<Vec<DemoTag>> = OnceLock::new();
     TAG_POOL.get_or_init(|| {
         TAGS.iter()
@@ -447,7 +408,7 @@ fn tags() -> &'static [DemoTag] {
     })
 }
 
-fn stages() -> &'static [DemoStage] {
+pub(super) fn stages() -> &'static [DemoStage] {
     static STAGE_POOL: OnceLock<Vec<DemoStage>> = OnceLock::new();
     STAGE_POOL.get_or_init(|| {
         STAGES
@@ -461,14 +422,17 @@ fn stages() -> &'static [DemoStage] {
     })
 }
 
-/// Looks up the stage of an account without generating the rest of it.
+/// Looks up the stage of an account without drawing the rest of it.
 pub(super) fn stage_of(seed: u64, index: usize) -> &'static DemoStage {
+    &stages()[stage_position(seed, index)]
+}
+
+/// Returns the position in the stage pool of account `index`'s stage.
+pub(super) fn stage_position(seed: u64, index: usize) -> usize {
     let mut rng = SplitMix64::for_account(seed, index, Stream::Stage);
     let total = STAGES.iter().map(|entry| entry.1).sum();
-    let position = rng
-        .weighted(STAGES.iter().map(|entry| entry.1), total)
-        .unwrap_or(0);
-    &stages()[position]
+    rng.weighted(STAGES.iter().map(|entry| entry.1), total)
+        .unwrap_or(0)
 }
 
 /// Builds Dev user `number` (from 1). The pairing of first and last names
@@ -491,215 +455,11 @@ fn build_user(number: usize) -> UserSummary {
     }
 }
 
-/// A company name as displayed and in the ASCII form used in domains.
-struct CompanyName {
-    display: String,
-    slug: String,
-}
-
-fn company_name(seed: u64, index: usize) -> CompanyName {
-    let mut rng = SplitMix64::for_account(seed, index, Stream::Name);
-    if rng.percent(4) {
-        let (display, slug) = rng.pick(NON_LATIN_NAMES);
-        return CompanyName {
-            display: (*display).to_owned(),
-            slug: (*slug).to_owned(),
-        };
-    }
-
-    let (prefix, prefix_slug) = rng.pick(NAME_PREFIXES);
-    let (core, core_slug) = rng.pick(NAME_CORES);
-    let suffix = rng.pick(NAME_SUFFIXES);
-    let display = if suffix.is_empty() {
-        format!("{prefix} {core}")
-    } else {
-        format!("{prefix} {core} {suffix}")
-    };
-    CompanyName {
-        display,
-        slug: format!("{prefix_slug}-{core_slug}"),
-    }
-}
-
-/// Builds a timestamp from Unix seconds and milliseconds, which are in range
-/// by construction.
-fn timestamp(seconds: i64, millis: u64) -> DateTime<Utc> {
-    let whole = Utc
-        .timestamp_opt(seconds, 0)
-        .single()
-        .expect("generated timestamps lie between 2019 and 2026");
-    whole + Duration::milliseconds(millis as i64)
-}
-
-fn description(rng: &mut SplitMix64, name: &str) -> Option<String> {
-    if rng.percent(10) {
-        return None;
-    }
-    let industry = rng.pick(INDUSTRIES);
-    let city = rng.pick(CITIES);
-    let employees = rng.between(12, 48_000);
-    let detail = rng.pick(DESCRIPTION_DETAILS);
-    Some(format!(
-        "{name} is a {industry} company based in {city} with about {employees} employees. {detail}"
-    ))
-}
-
-/// Builds one to three domains under the reserved `.example` top-level domain, so no
-/// generated address belongs to a real company.
-fn domains(rng: &mut SplitMix64, name: &CompanyName) -> Vec<String> {
-    let slug = &name.slug;
-    let candidates = [
-        format!("{slug}.example"),
-        format!("{slug}-group.example"),
-        format!("{slug}-eu.example"),
-    ];
-    let count = rng.between(1, 3) as usize;
-    candidates.into_iter().take(count).collect()
-}
-
-/// Builds one website per domain, written as the API's examples write them
-/// (`www.` and no scheme), plus sometimes a shop site.
-fn websites(rng: &mut SplitMix64, domains: &[String]) -> Vec<String> {
-    let mut websites: Vec<String> = domains
-        .iter()
-        .map(|domain| format!("www.{domain}"))
-        .collect();
-    if websites.len() < 3 && rng.percent(30) {
-        websites.push(format!("shop.{}", domains[0]));
-    }
-    websites
-}
-
-fn owners(rng: &mut SplitMix64) -> Vec<UserSummary> {
-    let first = rng.pick(users()).clone();
-    if !rng.percent(35) {
-        return vec![first];
-    }
-    let second = rng.pick(users()).clone();
-    if second.id == first.id {
-        vec![first]
-    } else {
-        vec![first, second]
-    }
-}
-
-/// Zero to two references such as `SF-0012345`, some of plain digits with
-/// leading zeros that a careless export would turn into a number.
-fn external_refs(rng: &mut SplitMix64, number: usize) -> Vec<String> {
-    let mut refs = Vec::new();
-    if rng.percent(70) {
-        refs.push(format!("SF-{:07}", rng.below(10_000_000)));
-    }
-    if rng.percent(30) {
-        refs.push(format!("{:08}", number * 37 + rng.below(30) as usize));
-    }
-    refs
-}
-
-fn account_tags(rng: &mut SplitMix64) -> Vec<TagWithValue> {
-    let count = rng.below(5) as usize;
-    let mut chosen: Vec<TagWithValue> = Vec::with_capacity(count);
-    for _ in 0..count {
-        let demo_tag = rng.pick(tags());
-        if chosen
-            .iter()
-            .any(|existing| existing.tag.id == demo_tag.tag.id)
-        {
-            continue;
-        }
-        let value = if demo_tag.values.is_empty() {
-            None
-        } else {
-            Some(rng.pick(&demo_tag.values).clone())
-        };
-        chosen.push(TagWithValue {
-            tag: demo_tag.tag.clone(),
-            value,
-        });
-    }
-    chosen
-}
-
-/// Custom fields of several types. Each one is missing on some accounts, and
-/// the annual revenue is sometimes an explicit `null`.
-fn custom_fields(rng: &mut SplitMix64) -> Map<String, Value> {
-    let mut fields = Map::new();
-    if rng.percent(90) {
-        fields.insert("tnt__region".into(), (*rng.pick(REGIONS)).into());
-    }
-    if rng.percent(80) {
-        // Spread evenly over the decades from 100 thousand to 1 billion, as
-        // revenues are, in integer steps so every platform gets the same value.
-        let decade = 10_i64.pow(rng.between(5, 8) as u32);
-        let dollars = rng.between(decade, decade * 10 - 1);
-        let cents = rng.below(100);
-        let revenue = dollars as f64 + cents as f64 / 100.0;
-        fields.insert("tnt__annual_revenue".into(), revenue.into());
-    } else if rng.percent(25) {
-        fields.insert("tnt__annual_revenue".into(), Value::Null);
-    }
-    if rng.percent(85) {
-        fields.insert("tnt__is_public".into(), rng.percent(30).into());
-    }
-    if rng.percent(70) {
-        let day = NaiveDate::from_ymd_opt(2025, 1, 1).expect("valid date")
-            + Duration::days(rng.between(0, 729));
-        fields.insert(
-            "tnt__renewal_date".into(),
-            day.format("%Y-%m-%d").to_string().into(),
-        );
-    }
-    if rng.percent(85) {
-        fields.insert("tnt__health_score".into(), rng.between(0, 100).into());
-    }
-    if rng.percent(50) {
-        fields.insert("tnt__notes".into(), (*rng.pick(NOTES)).into());
-    }
-    fields
-}
-
-/// Points about 8 percent of accounts (never the first) at an earlier account.
-fn primary_account(rng: &mut SplitMix64, seed: u64, index: usize) -> Option<AccountSummary> {
-    if index == 0 || !rng.percent(8) {
-        return None;
-    }
-    let parent_index = rng.below(index as u64) as usize;
-    let parent_number = parent_index + 1;
-    Some(AccountSummary {
-        id: format!("{CORE_PREFIX}:account/{parent_number}"),
-        display_id: Some(format!("ACC-{parent_number}")),
-        display_name: Some(company_name(seed, parent_index).display),
-    })
-}
-
-/// Zero to two attached files. Artifact numbers are unique: account `n` uses
-/// `4n` and `4n + 1`.
-fn artifacts(rng: &mut SplitMix64, number: usize, name: &str) -> Vec<ArtifactSummary> {
-    if !rng.percent(25) {
-        return Vec::new();
-    }
-    let count = rng.between(1, 2) as usize;
-    (0..count)
-        .map(|offset| {
-            let artifact_number = number * 4 + offset;
-            let (media_type, stem, extension) = rng.pick(ARTIFACT_FILES);
-            ArtifactSummary {
-                id: format!("{CORE_PREFIX}:artifact/{artifact_number}"),
-                display_id: Some(format!("ARTIFACT-{artifact_number}")),
-                file: Some(ArtifactFile {
-                    media_type: Some((*media_type).to_owned()),
-                    name: Some(format!("{stem} - {name}.{extension}")),
-                    size: Some(rng.below(8_000_000) + 2_048),
-                }),
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Datelike;
+    use serde_json::Value;
     use std::collections::HashSet;
 
     #[test]

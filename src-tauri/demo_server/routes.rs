@@ -3,7 +3,9 @@
 //!
 //! Every request passes [`record_and_log`] first, which records it, responds to it
 //! with the next injected fault if there is one, and logs the outcome. Only then
-//! does routing decide between `POST /accounts.export`, 405 and 404.
+//! does routing decide between `POST /accounts.export`, `POST /accounts.list`,
+//! 405 and 404. Handlers draw, filter and serialize accounts in
+//! `spawn_blocking`, because that work grows with the page and the data set.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -11,7 +13,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, RETRY_AFTER};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,12 +21,15 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::query::{account_json, ExportQuery};
+use super::json::{export_body, list_body};
+use super::list::{ListError, ListQuery};
+use super::order::DataSet;
+use super::query::ExportQuery;
 use super::{Fault, RecordedRequest};
-use crate::devrev::request::{AccountsExportRequest, RequestParseError};
+use crate::devrev::request::{AccountsExportRequest, AccountsListRequest, RequestParseError};
 
-/// Largest request body the server reads. `accounts.export` bodies are a few
-/// hundred bytes, so anything near this is a client bug.
+/// Largest request body the server reads. Request bodies are a few hundred
+/// bytes, so anything near this is a client bug.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Number of most recent requests kept for [`SharedState::recorded_requests`],
@@ -33,8 +38,7 @@ const MAX_RECORDED_REQUESTS: usize = 10_000;
 
 /// State shared by the request handlers and the [`super::DemoServer`] handle.
 pub(super) struct SharedState {
-    pub accounts: usize,
-    pub seed: u64,
+    pub data: DataSet,
     token: String,
     requests: Mutex<VecDeque<RecordedRequest>>,
     faults: Mutex<VecDeque<Fault>>,
@@ -48,8 +52,7 @@ struct AccountCount(usize);
 impl SharedState {
     pub(super) fn new(accounts: usize, seed: u64, token: String) -> Self {
         SharedState {
-            accounts,
-            seed,
+            data: DataSet::new(seed, accounts),
             token,
             requests: Mutex::new(VecDeque::new()),
             faults: Mutex::new(VecDeque::new()),
@@ -98,6 +101,10 @@ pub(super) fn router(state: Arc<SharedState>) -> Router {
         .route(
             "/accounts.export",
             post(export_accounts).fallback(method_not_allowed),
+        )
+        .route(
+            "/accounts.list",
+            post(list_accounts).fallback(method_not_allowed),
         )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -172,40 +179,83 @@ async fn export_accounts(
         return Err(ApiError::unauthenticated());
     }
 
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|error| ApiError::parse_error(&error))?;
+    let value = parse_json(&body)?;
     let request = AccountsExportRequest::parse_value(value).map_err(ApiError::from_parse_error)?;
     let query =
         ExportQuery::new(request).map_err(|error| ApiError::bad_request(error.to_string()))?;
 
-    // Generating accounts is CPU work that grows with the data set, so it runs
-    // off the async worker threads.
-    let (seed, total) = (state.seed, state.accounts);
-    let accounts = tokio::task::spawn_blocking(move || {
-        query
-            .run(seed, total)
-            .iter()
-            .map(account_json)
-            .collect::<Vec<Value>>()
+    let (count, body) = run_blocking(move || {
+        let accounts = query.run(&state.data);
+        Ok((accounts.len(), export_body(&accounts)))
     })
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "demo server: generating accounts failed");
-        ApiError::internal()
-    })?;
-
-    let count = accounts.len();
-    let mut response = Json(json!({ "accounts": accounts })).into_response();
-    response.extensions_mut().insert(AccountCount(count));
-    Ok(response)
+    .await?;
+    Ok(json_response(count, body))
 }
 
-async fn method_not_allowed(method: Method) -> ApiError {
+/// `POST /accounts.list`: checks the token, decodes and checks the body as
+/// the API does, then returns one page with its cursors.
+async fn list_accounts(
+    State(state): State<Arc<SharedState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !state.is_authorized(&headers) {
+        return Err(ApiError::unauthenticated());
+    }
+
+    let value = parse_json(&body)?;
+    let request = AccountsListRequest::parse_value(value).map_err(ApiError::from_parse_error)?;
+
+    let (count, body) = run_blocking(move || {
+        let page = ListQuery::new(request, &state.data)
+            .and_then(|query| query.run(&state.data))
+            .map_err(|error: ListError| ApiError::bad_request(error.to_string()))?;
+        let body = list_body(
+            &page.accounts,
+            page.next_cursor.as_deref(),
+            page.prev_cursor.as_deref(),
+        );
+        Ok((page.accounts.len(), body))
+    })
+    .await?;
+    Ok(json_response(count, body))
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|error| ApiError::parse_error(&error))
+}
+
+/// Runs the CPU work of a request on Tokio's blocking pool, so that a large
+/// page or building a sorted order does not stall other requests.
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "demo server: generating accounts failed");
+            Err(ApiError::internal())
+        })
+}
+
+/// A 200 response with a JSON body and the account count for the log line.
+fn json_response(accounts: usize, body: Vec<u8>) -> Response {
+    let mut response = (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response();
+    response.extensions_mut().insert(AccountCount(accounts));
+    response
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    let path = uri.path();
     ApiError {
         status: StatusCode::METHOD_NOT_ALLOWED,
         error_type: "method_not_allowed",
         message: format!(
-            "`/accounts.export` does not accept {method}. Send a POST request with a JSON body."
+            "`{path}` does not accept {method}. Send a POST request with a JSON body."
         ),
     }
 }
@@ -216,7 +266,7 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
         status: StatusCode::NOT_FOUND,
         error_type: "not_found",
         message: format!(
-            "{method} {path} is not an endpoint of the demo server. It serves only POST /accounts.export."
+            "{method} {path} is not an endpoint of the demo server. It serves POST /accounts.export and POST /accounts.list."
         ),
     }
 }

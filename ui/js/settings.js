@@ -142,9 +142,9 @@ export class SettingsPanel {
         'This computer has no keyring service, so the token cannot be saved.',
         'Select "Use for this session only" to use it until you close the app.',
       );
-    }
-    if (status.keyringProblem) {
-      problem.push(`Details: ${status.keyringProblem}`);
+    } else if (status.keyringProblem) {
+      // The backend's message already says what failed and what to do.
+      problem.push(status.keyringProblem);
     }
     this.keyringProblem.textContent = problem.join(' ');
     this.keyringProblem.hidden = problem.length === 0;
