@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 pub use tokio_util::sync::CancellationToken;
 
 use crate::columns::{CellValue, Column, ColumnSet};
@@ -22,14 +22,17 @@ use crate::devrev::request::DEFAULT_FIRST;
 use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
 use crate::workbook::{RowSpill, TruncatedCell, WorkbookError, WorkbookWriter};
 
-/// Longest time between two progress reports while a fetch runs.
+/// Maximum time between two progress reports while a fetch runs.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(400);
+
+/// Maximum wait for the writer's clean-up after a cancel or a failed fetch.
+const CLEANUP_WAIT: Duration = Duration::from_millis(800);
 
 /// Pages in flight between the fetch task and the consumer. Two lets one page
 /// download while another is written, without letting pages pile up.
 const PAGES_IN_FLIGHT: usize = 2;
 
-/// Which accounts one run reads.
+/// The accounts one run reads: filters, limit and page size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPlan {
     /// Filters, sort order and (without `all`) the `first` limit.
@@ -40,7 +43,7 @@ pub struct FetchPlan {
 }
 
 impl FetchPlan {
-    /// The API endpoint this plan reads from.
+    /// Returns the API endpoint this plan reads from.
     pub fn endpoint(&self) -> &'static str {
         if self.all {
             "accounts.list"
@@ -63,7 +66,7 @@ pub struct Progress {
     pub duplicates_dropped: usize,
 }
 
-/// How a fetch ended.
+/// Outcome of a fetch: counts, endpoint and whether it was cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchSummary {
@@ -81,11 +84,11 @@ pub struct FetchSummary {
     pub elapsed_ms: u64,
 }
 
-/// What an export wrote. With `cancelled` set, nothing was written.
+/// Outcome of an export. With `cancelled` set, nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportSummary {
-    /// Where the workbook was saved.
+    /// Path of the saved workbook.
     pub path: PathBuf,
     /// Accounts written, one row each.
     pub rows: usize,
@@ -104,7 +107,7 @@ pub struct ExportSummary {
     pub cancelled: bool,
 }
 
-/// Why an export failed.
+/// Failure of an export: fetching or writing.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]
@@ -115,9 +118,9 @@ pub enum ExportError {
 
 /// Receives a preview's columns, rows and progress as they arrive.
 pub trait PreviewSink: Sync {
-    /// The full column list, sent before the first rows and whenever it changes.
+    /// Receives the full column list, before the first rows and whenever it changes.
     fn columns(&self, columns: &[Column]);
-    /// The next rows in order. A row may be shorter than the column list.
+    /// Receives the next rows in order. A row may be shorter than the column list.
     fn rows(&self, rows: Vec<Vec<CellValue>>);
     fn progress(&self, progress: Progress);
 }
@@ -171,29 +174,40 @@ pub async fn export_to_file(
     crate::workbook::check_target(target, overwrite)?;
 
     let (sender, receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
+    // The writer saves only after this signal, so a fetch that fails or is
+    // cancelled never leaves a workbook of the pages that did arrive.
+    let (complete, completed) = oneshot::channel::<()>();
     let writer_cancel = cancel.child_token();
-    let writer = {
+    let mut writer = {
         let target = target.to_path_buf();
         let cancel = writer_cancel.clone();
-        tokio::task::spawn_blocking(move || write_pages(receiver, &target, overwrite, &cancel))
+        tokio::task::spawn_blocking(move || {
+            write_pages(receiver, completed, &target, overwrite, &cancel)
+        })
     };
 
     let fetched = fetch_pages(client, plan, cancel, sender, on_progress).await;
     let fetched = match fetched {
-        Ok(summary) if !summary.cancelled => summary,
+        Ok(summary) if !summary.cancelled => {
+            let _ = complete.send(());
+            summary
+        }
         Ok(summary) => {
             writer_cancel.cancel();
+            wait_for_cleanup(&mut writer).await;
             return Ok(cancelled_export(target, plan, &summary));
         }
         Err(error) => {
             writer_cancel.cancel();
-            // The writer only has to drop its temporary file, which is quick.
-            let _ = writer.await;
+            wait_for_cleanup(&mut writer).await;
             return Err(error.into());
         }
     };
 
-    let written = writer.await.expect("the workbook thread does not panic")?;
+    let written = writer.await.map_err(|error| WorkbookError::WriteFailed {
+        path: target.to_path_buf(),
+        source: std::io::Error::other(format!("the workbook writer stopped: {error}")),
+    })??;
     let Some(written) = written else {
         return Ok(cancelled_export(target, plan, &fetched));
     };
@@ -212,6 +226,14 @@ pub async fn export_to_file(
     })
 }
 
+/// Gives a stopped writer up to [`CLEANUP_WAIT`] to delete its temporary
+/// files, so that a command line that exits next leaves none behind. A writer
+/// busy saving a large workbook is not waited for longer; it deletes its files
+/// in the background.
+async fn wait_for_cleanup<T>(writer: &mut tokio::task::JoinHandle<T>) {
+    let _ = tokio::time::timeout(CLEANUP_WAIT, writer).await;
+}
+
 fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> ExportSummary {
     ExportSummary {
         path: target.to_path_buf(),
@@ -228,8 +250,9 @@ fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> 
     }
 }
 
-/// Writes pages from `pages` to a workbook until the channel closes. Returns
-/// `None` when cancelled; the temporary file is then already deleted.
+/// Writes pages from `pages` to a workbook until the channel closes, then saves
+/// it once `completed` fires. Returns `None` when cancelled or when the fetch
+/// ended without completing; the temporary files are then already deleted.
 ///
 /// Every row also goes to a spill file. If a custom field column first shows
 /// up after rows were written, the header row of the streamed workbook is
@@ -237,6 +260,7 @@ fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> 
 /// with the complete header.
 fn write_pages(
     mut pages: mpsc::Receiver<Vec<Account>>,
+    completed: oneshot::Receiver<()>,
     target: &Path,
     overwrite: bool,
     cancel: &CancellationToken,
@@ -271,7 +295,8 @@ fn write_pages(
         };
         writer.write_rows(&rows)?;
     }
-    if cancel.is_cancelled() {
+    // The channel closes when the fetch ends, successfully or not.
+    if completed.blocking_recv().is_err() || cancel.is_cancelled() {
         return Ok(None);
     }
 

@@ -1300,7 +1300,7 @@ async fn list_other_method_gets_405() {
 }
 
 #[tokio::test]
-async fn list_fault_with_status_200_sends_body_as_given() {
+async fn list_fault_sends_crafted_page() {
     let server = start_with_accounts(PAGED_ACCOUNTS).await;
     let crafted = json!({
         "accounts": [{"id": "don:core:dvrv-us-1:devo/demo:account/1"}],

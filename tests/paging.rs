@@ -465,3 +465,56 @@ async fn progress_reports_pages_and_rate() {
         .windows(2)
         .all(|pair| pair[0].accounts <= pair[1].accounts));
 }
+
+#[tokio::test]
+async fn late_custom_field_gets_its_column() {
+    let server = start_server(10).await;
+    let with_fields =
+        |id: &str, fields: Value| json!({"id": id, "display_name": id, "custom_fields": fields});
+    let pages = [
+        json!({"accounts": [with_fields("a", json!({"tnt__region": "EMEA"}))], "next_cursor": "1"}),
+        json!({"accounts": [with_fields("b", json!({}))], "next_cursor": "2"}),
+        json!({"accounts": [with_fields("c", json!({"tnt__region": "APAC", "tnt__score": 7}))]}),
+    ];
+    for body in pages {
+        server.inject_fault(Fault::Status {
+            status: 200,
+            body,
+            retry_after_header: None,
+        });
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("late.xlsx");
+
+    let summary = export_to_file(
+        &client_for(&server),
+        &all_plan(1),
+        &target,
+        false,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+
+    server.shutdown().await;
+    assert_eq!(summary.rows, 3);
+    let mut workbook: Xlsx<_> = open_workbook(&target).unwrap();
+    let sheet = workbook.worksheet_range("Accounts").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    let header = &rows[0];
+    let region = header
+        .iter()
+        .position(|cell| cell == &Data::String("Region".into()))
+        .unwrap();
+    let score = header
+        .iter()
+        .position(|cell| cell == &Data::String("Score".into()))
+        .unwrap();
+    assert_eq!(rows[1][region], Data::String("EMEA".into()));
+    assert_eq!(rows[1][score], Data::Empty);
+    assert_eq!(rows[2][score], Data::Empty);
+    assert_eq!(rows[3][region], Data::String("APAC".into()));
+    assert_eq!(rows[3][score], Data::Float(7.0));
+    assert_eq!(folder_entries(folder.path()), ["late.xlsx"]);
+}

@@ -38,7 +38,8 @@ const CURSOR_PREFIX: &str = "c1-";
 /// 16 for the check value.
 const CURSOR_DIGITS: usize = 24;
 
-/// Longest part of a rejected cursor that an error message repeats.
+/// Maximum number of characters of a rejected cursor that an error message
+/// repeats.
 const SHOWN_CURSOR_CHARS: usize = 40;
 
 /// Reasons to reject an `accounts.list` request. Each message names the field
@@ -52,13 +53,13 @@ pub(super) enum ListError {
     )]
     LimitOutOfRange { limit: u32 },
     #[error(
-        "cursor \"{shown}\" is invalid; start again without a cursor. A cursor is valid \
+        "cursor \"{cursor}\" is invalid; start again without a cursor. A cursor is valid \
          only with the filters and sort_by of the request that returned it, on the same \
          demo server data."
     )]
     InvalidCursor {
-        /// The start of the cursor as sent.
-        shown: String,
+        /// The cursor as sent, cut after [`SHOWN_CURSOR_CHARS`] characters.
+        cursor: String,
     },
     #[error(transparent)]
     Query(#[from] QueryError),
@@ -167,17 +168,18 @@ impl ListQuery {
 }
 
 fn invalid_cursor(text: &str) -> ListError {
-    let mut shown: String = text.chars().take(SHOWN_CURSOR_CHARS).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
+    let mut cursor: String = text.chars().take(SHOWN_CURSOR_CHARS).collect();
+    if cursor.len() < text.len() {
+        cursor.push('…');
     }
-    ListError::InvalidCursor { shown }
+    ListError::InvalidCursor { cursor }
 }
 
 /// Hashes what a cursor position depends on: the data set and the selection.
 fn fingerprint(data: &DataSet, selection: &Selection) -> u64 {
-    // 64-bit FNV-1a, a fixed algorithm, so cursors stay valid across builds
-    // and runs of the server with the same data.
+    // 64-bit FNV-1a rather than std's hasher, whose algorithm may change
+    // between Rust releases: a cursor stays valid after restarting the same
+    // server version with the same seed and number of accounts.
     const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -194,7 +196,8 @@ fn fingerprint(data: &DataSet, selection: &Selection) -> u64 {
 }
 
 fn encode_cursor(fingerprint: u64, position: usize) -> String {
-    let position = u32::try_from(position).expect("DataSet holds at most u32::MAX accounts");
+    let position =
+        u32::try_from(position).expect("DemoServer::start rejects more than u32::MAX accounts");
     let masked = position ^ mask(fingerprint);
     let check = check_value(fingerprint, position);
     format!("{CURSOR_PREFIX}{masked:08x}{check:016x}")
@@ -227,7 +230,7 @@ fn check_value(fingerprint: u64, position: u32) -> u64 {
     mix(fingerprint ^ u64::from(position).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The splitmix64 finalizer: spreads every input bit over the whole output.
+/// Spreads every input bit over the whole output (the splitmix64 finalizer).
 fn mix(value: u64) -> u64 {
     let mut z = value;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -150,7 +150,7 @@ impl Order {
     ) -> Option<(usize, AccountRecord)> {
         let record = match self {
             Order::Generation { .. } => selection.evaluate(data.seed, position)?,
-            // The index holds matching accounts only.
+            // The index contains only matching accounts.
             Order::Sorted(index) => {
                 AccountRecord::draw(data.seed, sorted(index)[position] as usize)
             }
@@ -178,7 +178,9 @@ fn build_sorted_index(seed: u64, accounts: usize, selection: &Selection) -> Vec<
         let Some(record) = selection.evaluate(seed, index) else {
             continue;
         };
-        matches.push(u32::try_from(index).expect("DataSet holds at most u32::MAX accounts"));
+        matches.push(
+            u32::try_from(index).expect("DemoServer::start rejects more than u32::MAX accounts"),
+        );
         for (key, ranks) in keys.iter().zip(&mut texts) {
             values.push(raw_value(key.field, &record, ranks));
         }
@@ -226,7 +228,7 @@ fn is_text(field: SortField) -> bool {
     )
 }
 
-/// The value of one sort key before ranking and direction: a text ID for
+/// Returns the value of one sort key before ranking and direction: a text ID for
 /// text fields, nanoseconds since 1677 for times, the account number for
 /// `id`. Every present value is below [`MISSING`].
 fn raw_value(field: SortField, record: &AccountRecord, texts: &mut TextRanks) -> u64 {

@@ -163,7 +163,7 @@ impl Selection {
         })
     }
 
-    /// The sort keys, most significant first. Empty for the generation order.
+    /// Returns the sort keys, most significant first. Empty for the generation order.
     pub(super) fn sort_keys(&self) -> &[SortKey] {
         &self.sort
     }

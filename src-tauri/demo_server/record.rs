@@ -27,10 +27,11 @@ use crate::devrev::models::{
     Account, AccountSummary, ArtifactFile, ArtifactSummary, TagWithValue, UserSummary,
 };
 
-/// Most tags one account carries: the draw picks up to this many, skipping repeats.
+/// Maximum number of tags on one account. The draw picks up to this many and
+/// drops repeats.
 pub(super) const MAX_TAGS: usize = 4;
 
-/// Most files attached to one account.
+/// Maximum number of files attached to one account.
 pub(super) const MAX_ARTIFACTS: usize = 2;
 
 /// Endings of an account's domains after its slug. Account domains are the
@@ -159,8 +160,8 @@ impl AccountRecord {
         let stage = stage_position(seed, index);
         let mut rng = SplitMix64::for_account(seed, index, Stream::Details);
 
-        // The order of the draws below fixes the data set: changing it changes
-        // every account of every seed.
+        // The order of the draws below fixes the data set, so changing it
+        // changes every account of every seed.
         let created = rng.between(EARLIEST_CREATED, LATEST_CREATED - 1);
         let modified = rng.between(created, LATEST_MODIFIED.min(created + 3 * 365 * 86_400));
         let created_date = timestamp(created, rng.below(1000));
@@ -207,7 +208,7 @@ impl AccountRecord {
         }
     }
 
-    /// The account's number, in its ID and display ID.
+    /// Returns the account's number, used in its ID and display ID.
     pub(super) fn number(&self) -> usize {
         self.index + 1
     }
@@ -231,7 +232,7 @@ impl AccountRecord {
             .map(|&position| &users()[position])
     }
 
-    /// The tags with their values, as the pool's tag and the value's text.
+    /// Returns the tags with their values, as the pool's tag and the value's text.
     pub(super) fn tags(
         &self,
     ) -> impl Iterator<Item = (&'static DemoTag, Option<&'static str>)> + '_ {
@@ -339,7 +340,7 @@ impl AccountRecord {
         write!(out, ".{extension}")
     }
 
-    /// The number of attached file `offset`. Account `n` uses `4n` and `4n + 1`,
+    /// Returns the number of attached file `offset`. Account `n` uses `4n` and `4n + 1`,
     /// so artifact numbers are unique.
     pub(super) fn artifact_number(&self, offset: usize) -> usize {
         self.number() * 4 + offset
@@ -548,7 +549,7 @@ fn draw_description(rng: &mut SplitMix64) -> Option<Description> {
     })
 }
 
-/// One owner, and a second one for about a third of the accounts.
+/// Draws one owner, and a second one for about a third of the accounts.
 fn draw_owners(rng: &mut SplitMix64) -> [Option<usize>; 2] {
     let first = rng.pick_position(users().len());
     if !rng.percent(35) {
@@ -562,7 +563,7 @@ fn draw_owners(rng: &mut SplitMix64) -> [Option<usize>; 2] {
     }
 }
 
-/// Up to [`MAX_TAGS`] picks from the tag pool. A repeated pick is dropped.
+/// Draws up to [`MAX_TAGS`] tags from the pool. A repeated pick is dropped.
 fn draw_tags(rng: &mut SplitMix64) -> [Option<TagDraw>; MAX_TAGS] {
     let mut chosen: [Option<TagDraw>; MAX_TAGS] = [None; MAX_TAGS];
     let mut count = 0;
@@ -579,8 +580,8 @@ fn draw_tags(rng: &mut SplitMix64) -> [Option<TagDraw>; MAX_TAGS] {
     chosen
 }
 
-/// Custom fields of several types. Each one is missing on some accounts, and
-/// the annual revenue is sometimes an explicit `null`.
+/// Draws custom fields of several types. Each one is missing on some accounts,
+/// and the annual revenue is sometimes an explicit `null`.
 fn draw_custom_fields(rng: &mut SplitMix64) -> CustomFieldDraws {
     let region = rng.percent(90).then(|| rng.pick_position(REGIONS.len()));
     let annual_revenue = if rng.percent(80) {
@@ -626,7 +627,7 @@ fn draw_primary_account(
     Some((parent, CompanyName::draw(seed, parent)))
 }
 
-/// Zero to [`MAX_ARTIFACTS`] attached files.
+/// Draws zero to [`MAX_ARTIFACTS`] attached files.
 fn draw_artifacts(rng: &mut SplitMix64) -> [Option<ArtifactDraw>; MAX_ARTIFACTS] {
     let mut artifacts = [None; MAX_ARTIFACTS];
     if !rng.percent(25) {

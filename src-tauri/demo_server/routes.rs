@@ -238,7 +238,8 @@ async fn run_blocking<T: Send + 'static>(
         })
 }
 
-/// A 200 response with a JSON body and the account count for the log line.
+/// Builds a 200 response with a JSON body, carrying the account count for the
+/// log line.
 fn json_response(accounts: usize, body: Vec<u8>) -> Response {
     let mut response = (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
