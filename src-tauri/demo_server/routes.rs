@@ -34,7 +34,11 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Number of most recent requests kept for [`SharedState::recorded_requests`],
 /// so a long-running server does not grow without bound.
-const MAX_RECORDED_REQUESTS: usize = 10_000;
+const MAX_RECORDED_REQUESTS: usize = 1_000;
+
+/// Longest body text kept per recorded request. With [`MAX_RECORDED_REQUESTS`]
+/// this bounds the record at about 64 MB, whatever clients send.
+const MAX_RECORDED_BODY_BYTES: usize = 64 * 1024;
 
 /// State shared by the request handlers and the [`super::DemoServer`] handle.
 pub(super) struct SharedState {
@@ -84,7 +88,11 @@ impl SharedState {
         headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| {
+                // The scheme name is case-insensitive (RFC 9110, section 11.1).
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
+            })
             .is_some_and(|token| token == self.token)
     }
 }
@@ -137,7 +145,10 @@ async fn record_and_log(
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
         body: body
             .as_ref()
-            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .map(|bytes| {
+                let kept = &bytes[..bytes.len().min(MAX_RECORDED_BODY_BYTES)];
+                String::from_utf8_lossy(kept).into_owned()
+            })
             .unwrap_or_default(),
     });
 
