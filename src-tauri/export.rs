@@ -322,9 +322,7 @@ fn write_pages(
     if cancel.is_cancelled() {
         return Ok(None);
     }
-    // NOTE: a cancel that arrives while `finish` saves is not seen, so the
-    // workbook is still renamed into place in that window.
-    writer.finish().map(Some)
+    writer.finish_unless(|| cancel.is_cancelled())
 }
 
 /// Reads the pages of `plan` into `pages`, reporting progress at least every

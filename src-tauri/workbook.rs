@@ -453,7 +453,23 @@ impl WorkbookWriter {
     ///
     /// Fails when saving or renaming fails, or when the target appeared in the
     /// meantime while `overwrite` is false. The temporary files are then deleted.
-    pub fn finish(mut self) -> Result<WriteSummary, WorkbookError> {
+    pub fn finish(self) -> Result<WriteSummary, WorkbookError> {
+        let summary = self.finish_unless(|| false)?;
+        Ok(summary.expect("a finish that cannot be cancelled always saves"))
+    }
+
+    /// Like [`WorkbookWriter::finish`], but checks `cancelled` after saving the
+    /// temporary file and before renaming it to the target. When it returns
+    /// true, the temporary file is deleted, the target is not touched and the
+    /// result is `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`WorkbookWriter::finish`].
+    pub fn finish_unless(
+        mut self,
+        cancelled: impl Fn() -> bool,
+    ) -> Result<Option<WriteSummary>, WorkbookError> {
         self.apply_layout()?;
         if self.needs_rebuild {
             tracing::warn!(
@@ -469,6 +485,10 @@ impl WorkbookWriter {
                 &self.target,
             )
         })?;
+        if cancelled() {
+            tracing::info!(path = %self.target.display(), "workbook discarded after a cancel");
+            return Ok(None);
+        }
         save::persist(self.temp_file, &self.target, self.overwrite)?;
 
         let summary = WriteSummary {
@@ -487,7 +507,7 @@ impl WorkbookWriter {
             elapsed_ms = self.started.elapsed().as_millis() as u64,
             "workbook written"
         );
-        Ok(summary)
+        Ok(Some(summary))
     }
 
     /// Adds the next worksheet, makes it the current one and writes its header row.

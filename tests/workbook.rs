@@ -859,6 +859,23 @@ fn dropped_writer_creates_no_target() {
     assert!(folder_entries(folder.path()).is_empty());
 }
 
+#[test]
+fn cancelled_finish_keeps_existing_target() {
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("accounts.xlsx");
+    fs::write(&target, b"an earlier export").unwrap();
+    let mut writer = WorkbookWriter::new(&target, &numbered_columns(), true).unwrap();
+    writer
+        .write_rows(&(0..100).map(numbered_row).collect::<Vec<_>>())
+        .unwrap();
+
+    let summary = writer.finish_unless(|| true).unwrap();
+
+    assert_eq!(summary, None);
+    assert_eq!(fs::read(&target).unwrap(), b"an earlier export");
+    assert_eq!(folder_entries(folder.path()), [target]);
+}
+
 /// Builds one row of 25 cells shaped like an account: texts, numbers, dates, flags and gaps.
 fn wide_row(index: usize) -> Vec<CellValue> {
     let created = timestamp("2020-01-01T00:00:00Z") + TimeDelta::minutes(index as i64);
