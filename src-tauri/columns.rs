@@ -254,7 +254,7 @@ pub struct ColumnSet {
     used_headers: HashSet<String>,
 }
 
-/// What [`ColumnSet::observe`] changed.
+/// Changes made by one [`ColumnSet::observe`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnChange {
     /// Number of columns appended.
@@ -356,7 +356,7 @@ impl ColumnSet {
     }
 }
 
-/// The kind of a custom column: the single kind of its cells, else text.
+/// Returns the kind of a custom column: the single kind of its cells, else text.
 /// A column with no non-empty cell yet is text.
 fn merged_kind(kinds: &HashSet<ColumnKind>) -> ColumnKind {
     match kinds.len() {

@@ -1,6 +1,6 @@
 //! The Tauri side of the app: window set-up and the commands the frontend calls.
 //!
-//! This is the only module that knows Tauri. Each command unpacks its
+//! This is the only module that uses Tauri. Each command unpacks its
 //! arguments, forwards to [`AppSession`] and returns its result; errors reach
 //! the frontend as [`AppError`] JSON (`{code, message, fields?}`).
 
@@ -19,8 +19,8 @@ use crate::session::{AppSession, AppStatus};
 use crate::settings::SettingsStore;
 use crate::token::TokenStore;
 
-/// Environment variable that answers the save dialog with a fixed path instead
-/// of showing it, in debug builds only. The GUI test sets it because WebDriver
+/// Environment variable that supplies a fixed path in place of the save dialog
+/// in debug builds only. The GUI test sets it because WebDriver
 /// cannot reach a native dialog.
 pub const TEST_SAVE_PATH_ENV: &str = "DEVREV_EXPORT_TEST_SAVE_PATH";
 
@@ -111,7 +111,7 @@ enum JobEvent {
 }
 
 /// Sends a preview's columns, rows and progress to the window. A send fails
-/// only when the window is gone, and then there is nobody left to tell.
+/// only when the window is closed, and then no one can see the data anyway.
 struct ChannelSink(Channel<JobEvent>);
 
 impl PreviewSink for ChannelSink {

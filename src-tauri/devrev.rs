@@ -44,7 +44,7 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(Url);
 
-/// Why a base URL was rejected.
+/// Reason a base URL was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BaseUrlError {
     #[error("`{value}` is not a web address. Enter an address such as {DEFAULT_BASE_URL}.")]

@@ -20,7 +20,7 @@ use crate::workbook::WorkbookError;
 pub struct AppError {
     /// Stable identifier, such as `unauthorized` or `invalid_filters`.
     pub code: &'static str,
-    /// What failed and what to do next.
+    /// Description of the failure and the next step.
     pub message: String,
     /// Per-field problems, for `invalid_filters` only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -37,7 +37,7 @@ impl AppError {
         }
     }
 
-    /// The error for an action that needs a token when none is available.
+    /// Returns the error for an action that needs a token when none is available.
     pub fn no_token() -> Self {
         AppError::new(
             "no_token",
@@ -45,7 +45,7 @@ impl AppError {
         )
     }
 
-    /// The error for filters that break one or more rules.
+    /// Returns the error for filters that break one or more rules.
     pub fn invalid_filters(fields: Vec<FieldError>) -> Self {
         let count = fields.len();
         let message = if count == 1 {

@@ -1,13 +1,14 @@
 //! One export or preview from start to finish, shared by the window and the
 //! command line.
 //!
-//! A fetch task reads pages of accounts (one `accounts.export` call, or every
-//! page of `accounts.list` for "all matching") and hands them over a small
-//! bounded channel to a consumer: the grid's event stream for a preview, or a
-//! workbook writer on its own thread for an export. The channel lets the next
-//! page download while the current one is written, and its bound keeps memory
-//! flat however many accounts there are. A [`CancellationToken`] stops both
-//! sides; a cancelled export leaves nothing at the target path.
+//! A fetch task reads pages of accounts: one `accounts.export` call, or every
+//! page of `accounts.list` for "all matching". It hands them over a small
+//! bounded channel to a consumer, which is the grid's event stream for a
+//! preview or a workbook writer on its own thread for an export. The channel
+//! lets the next page download while the current one is written, and its
+//! bound keeps memory flat however many accounts there are. A
+//! [`CancellationToken`] stops both sides, and a cancelled export leaves
+//! nothing at the target path.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

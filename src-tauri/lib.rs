@@ -1,7 +1,7 @@
 //! DevRev Accounts Export: fetches DevRev accounts and writes them to Excel workbooks.
 //!
 //! The library is plain Rust shared by the desktop app, the command line and the
-//! tests. Only [`commands`] knows Tauri: it adapts the library to the window.
+//! tests. Only [`commands`] uses Tauri: it adapts the library to the window.
 //!
 //! - [`devrev`]: the HTTP client, request and account types, API errors.
 //! - [`token`]: the API token and its place in the OS keyring.

@@ -25,7 +25,7 @@ use crate::token::{KeyringError, Token, TokenStore};
 /// Number of generated accounts that sample-data mode serves.
 pub const SAMPLE_ACCOUNTS: usize = 2_500;
 
-/// Where the token in use comes from.
+/// Source of the token in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenSource {
@@ -35,13 +35,13 @@ pub enum TokenSource {
     Session,
 }
 
-/// What the window shows about the connection. Never contains the token.
+/// Connection state shown in the window. Never contains the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     pub token_source: Option<TokenSource>,
     pub keyring_available: bool,
-    /// Why the keyring cannot be used, in plain words.
+    /// Reason the keyring cannot be used, in plain words.
     pub keyring_problem: Option<String>,
     /// The saved server address, shown for editing in Settings.
     pub base_url: String,

@@ -51,7 +51,7 @@ pub struct LoadedSettings {
     pub warning: Option<String>,
 }
 
-/// Why settings could not be read or written.
+/// Failure to read or write the settings.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("Could not find a folder for the app's settings. Set {CONFIG_DIR_ENV} to a folder the app may write to.")]

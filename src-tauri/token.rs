@@ -1,6 +1,6 @@
 //! The DevRev API token and its place in the operating system's keyring.
 //!
-//! [`Token`] holds the secret and never prints it: its `Debug` output is
+//! [`Token`] contains the secret and never prints it: its `Debug` output is
 //! redacted and it has no `Display`. [`TokenStore`] keeps one token in the
 //! platform's credential store (Secret Service on Linux, Keychain on macOS,
 //! Credential Manager on Windows). The keyring crate's in-memory mock store is
@@ -10,7 +10,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Longest wait for the platform keyring to respond to one call.
+/// Maximum wait for the platform keyring to respond to one call.
 pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A DevRev API token (a personal access token or another bearer token).
@@ -23,7 +23,7 @@ impl fmt::Debug for Token {
     }
 }
 
-/// Why pasted text is not a usable token. The messages never quote the text,
+/// Reason that pasted text is not a usable token. The messages never quote the text,
 /// because it may be most of a real secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -66,7 +66,7 @@ impl Token {
     }
 }
 
-/// Why the keyring could not be used.
+/// Failure to use the platform keyring.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum KeyringError {
     #[error("This computer has no keyring service that the app can use ({detail}), so the token cannot be saved. You can use the token for this session only, or set the DEVREV_TOKEN environment variable for the command line.")]
@@ -79,7 +79,7 @@ pub enum KeyringError {
     Failed { detail: String },
 }
 
-/// Where the token is kept: one entry in the platform credential store.
+/// Location of the token: one entry in the platform credential store.
 #[derive(Debug, Clone)]
 pub struct TokenStore {
     service: String,

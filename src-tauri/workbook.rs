@@ -8,7 +8,7 @@
 //! with the same header and layout. Every text is written as a string cell, so
 //! text such as `=1+1` never becomes a formula. Dates outside Excel's years
 //! 1900 to 9999 and non-finite numbers are written as text, and texts longer
-//! than a cell holds are cut and listed in the [`WriteSummary`].
+//! than a cell allows are cut and listed in the [`WriteSummary`].
 //!
 //! Worksheets use rust_xlsxwriter's constant-memory mode: each row goes to an
 //! anonymous temporary file in the target's folder as soon as the next row

@@ -139,7 +139,7 @@ async fn wrong_token_maps_to_unauthorized() {
 async fn invalid_body_maps_to_bad_request() {
     let server = start_server().await;
     // `validate` would stop first = 0 before sending; a struct built by hand
-    // shows what the server says about it.
+    // shows how the server responds to it.
     let request = AccountsExportRequest {
         first: Some(0),
         ..Default::default()

@@ -65,7 +65,7 @@ async fn delete_without_token_succeeds() {
     assert_eq!(store.load().await.unwrap(), None);
 }
 
-/// The second half of `token_round_trip_across_processes`, run in a new
+/// Runs the second half of `token_round_trip_across_processes` in a new
 /// process. It checks nothing when started without its environment variables.
 #[tokio::test]
 #[ignore = "started by token_round_trip_across_processes"]

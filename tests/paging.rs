@@ -69,7 +69,7 @@ impl PreviewSink for CollectedPreview {
     }
 }
 
-/// An `accounts.list` page with the given `next_cursor`, which may be `null`.
+/// Builds an `accounts.list` page with the given `next_cursor`, which may be `null`.
 fn page(ids: &[&str], next_cursor: Value) -> Fault {
     let accounts: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
     let body = json!({"accounts": accounts, "next_cursor": next_cursor});
@@ -80,7 +80,7 @@ fn page(ids: &[&str], next_cursor: Value) -> Fault {
     }
 }
 
-/// A page without a `next_cursor` field at all.
+/// Builds a page without a `next_cursor` field.
 fn last_page(ids: &[&str]) -> Fault {
     let accounts: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
     Fault::Status {

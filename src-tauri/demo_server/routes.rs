@@ -36,7 +36,7 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// so a long-running server does not grow without bound.
 const MAX_RECORDED_REQUESTS: usize = 1_000;
 
-/// Longest body text kept per recorded request. With [`MAX_RECORDED_REQUESTS`]
+/// Maximum body text kept per recorded request. With [`MAX_RECORDED_REQUESTS`]
 /// this bounds the record at about 64 MB, whatever clients send.
 const MAX_RECORDED_BODY_BYTES: usize = 64 * 1024;
 

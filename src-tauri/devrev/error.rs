@@ -62,7 +62,7 @@ impl ErrorBody {
     }
 }
 
-/// Why a call to the DevRev API failed.
+/// Failure of a call to the DevRev API.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("DevRev rejected the request to {endpoint} as invalid{}. Check the filters and try again.", explained(.body))]

@@ -47,7 +47,7 @@ pub struct Account {
 }
 
 /// A user as the API embeds it in other objects: a Dev user, Rev user,
-/// service account or system user, told apart by `type`.
+/// service account or system user, distinguished by `type`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserSummary {

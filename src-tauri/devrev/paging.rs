@@ -1,10 +1,9 @@
 //! Reads every matching account, page by page, through `accounts.list`.
 //!
-//! [`AccountPager`] follows `next_cursor` until the server sends none, and
-//! guards against servers that misbehave: a cursor seen before (a loop such as
+//! [`AccountPager`] follows `next_cursor` until the server sends none. It
+//! guards against servers that misbehave. A cursor seen before (a loop such as
 //! A → B → A) and more pages than [`PagingLimits::max_pages`] end with an
-//! error, and an account whose `id` came on an earlier page is dropped and
-//! counted.
+//! error. An account whose `id` came on an earlier page is dropped and counted.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
@@ -32,7 +31,7 @@ impl Default for PagingLimits {
     }
 }
 
-/// Why a paged read stopped early.
+/// Failure that ends a paged read early.
 #[derive(Debug, thiserror::Error)]
 pub enum PagingError {
     #[error(transparent)]

@@ -175,11 +175,11 @@ pub struct FieldError {
     /// The API's name for the field, with a dotted suffix for nested values
     /// (`created_date.before`, `custom_fields.tnt__region`).
     pub field: String,
-    /// What is wrong and how to fix it.
+    /// Description of the problem and its fix.
     pub message: String,
 }
 
-/// Why a request body could not be read.
+/// Failure to decode a request body.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestParseError {
     #[error("the filters are not valid JSON: {0}")]

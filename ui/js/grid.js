@@ -12,7 +12,7 @@
 /** Height of one body row in pixels. app.css reads it from `--grid-row-height`. */
 const ROW_HEIGHT = 32;
 
-/** Longest wait for an animation frame before a render runs anyway, in milliseconds. */
+/** Maximum wait for an animation frame before a render runs anyway, in milliseconds. */
 const RENDER_FALLBACK_MS = 50;
 
 /** Rows rendered above and below the visible ones, so short scrolls show no blank rows. */

@@ -143,7 +143,7 @@ export class SettingsPanel {
         'Select "Use for this session only" to use it until you close the app.',
       );
     } else if (status.keyringProblem) {
-      // The backend's message already says what failed and what to do.
+      // The backend's message already names the failure and the next step.
       problem.push(status.keyringProblem);
     }
     this.keyringProblem.textContent = problem.join(' ');
