@@ -21,7 +21,7 @@ use crate::columns::{CellValue, Column, ColumnSet};
 use crate::devrev::paging::{AccountPager, PagingError, PagingLimits};
 use crate::devrev::request::DEFAULT_FIRST;
 use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
-use crate::workbook::{RowSpill, TruncatedCell, WorkbookError, WorkbookWriter};
+use crate::workbook::{TruncatedCell, WorkbookError, WorkbookWriter};
 
 /// Maximum time between two progress reports while a fetch runs.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(400);
@@ -255,10 +255,8 @@ fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> 
 /// it once `completed` fires. Returns `None` when cancelled or when the fetch
 /// ended without completing; the temporary files are then already deleted.
 ///
-/// Every row also goes to a spill file. If a custom field column first shows
-/// up after rows were written, the header row of the streamed workbook is
-/// already on disk without it, so the workbook is written again from the spill
-/// with the complete header.
+/// A custom field column that first shows up on a later page is appended to
+/// the columns; the rows before it have that cell empty.
 fn write_pages(
     mut pages: mpsc::Receiver<Vec<Account>>,
     completed: oneshot::Receiver<()>,
@@ -268,13 +266,6 @@ fn write_pages(
 ) -> Result<Option<crate::workbook::WriteSummary>, WorkbookError> {
     let mut columns = ColumnSet::new();
     let mut writer: Option<WorkbookWriter> = None;
-    // Beside the target rather than in the system temp folder, which is often
-    // in memory on Linux.
-    let folder = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut spill = RowSpill::new_in(folder)?;
 
     while let Some(accounts) = pages.blocking_recv() {
         if cancel.is_cancelled() {
@@ -283,7 +274,6 @@ fn write_pages(
         let known = columns.columns().len();
         columns.observe(&accounts);
         let rows = columns.rows(&accounts);
-        spill.append_rows(&rows)?;
 
         let writer = match &mut writer {
             Some(writer) => {
@@ -302,27 +292,9 @@ fn write_pages(
     }
 
     let writer = match writer {
-        Some(writer) if writer.needs_rebuild() => {
-            drop(writer);
-            let mut rebuilt = WorkbookWriter::new(target, columns.columns(), overwrite)?;
-            let width = columns.columns().len();
-            for row in spill.replay()? {
-                if cancel.is_cancelled() {
-                    return Ok(None);
-                }
-                // Rows from before the new columns lack their trailing cells.
-                let mut row = row?;
-                row.resize(width, CellValue::Empty);
-                rebuilt.write_rows(&[row])?;
-            }
-            rebuilt
-        }
         Some(writer) => writer,
         None => WorkbookWriter::new(target, columns.columns(), overwrite)?,
     };
-    if cancel.is_cancelled() {
-        return Ok(None);
-    }
     writer.finish_unless(|| cancel.is_cancelled())
 }
 

@@ -6,6 +6,10 @@
     windows_subsystem = "windows"
 )]
 
+/// See the note on `mimalloc` in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     devrev_export::cli::main()
 }

@@ -10,40 +10,50 @@
 //! 1900 to 9999 and non-finite numbers are written as text, and texts longer
 //! than a cell allows are cut and listed in the [`WriteSummary`].
 //!
-//! Worksheets use rust_xlsxwriter's constant-memory mode: each row goes to an
-//! anonymous temporary file in the target's folder as soon as the next row
-//! starts, so memory does not grow with the number of rows. The target's
-//! folder is used rather than the system's temporary folder because the
-//! latter is often a RAM-backed tmpfs, and because the checks before writing
-//! have shown that the folder is writable. rust_xlsxwriter 0.102 writes a
-//! sheet's column widths, freeze pane and autofilter when the workbook is
-//! saved, so the widths are fitted to every row of the sheet, not only the
-//! first ones.
+//! The work is split so that almost all of it happens while pages are still
+//! arriving:
 //!
-//! The workbook is saved to a hidden temporary file in the target's folder and
-//! renamed into place only when complete, so a failed or abandoned export
-//! leaves an existing file untouched.
+//! - [`sheet_xml`] turns each row into XML and compresses it at once into an
+//!   anonymous temporary file per sheet, so memory does not grow with the
+//!   number of rows and little is left to do when the last page arrives.
+//! - [`skeleton`] has rust_xlsxwriter build everything else at the end,
+//!   when the final columns and row counts are known: header rows, widths,
+//!   frozen panes, autofilters, styles and the workbook's structure. A
+//!   custom field column that turns up late therefore still gets its header.
+//! - [`package`] writes the zip file from the skeleton's parts, with the
+//!   compressed rows put into the Accounts sheets without compressing them
+//!   again.
+//!
+//! Temporary files go to the target's folder rather than the system's
+//! temporary folder, because the latter is often a RAM-backed tmpfs, and
+//! because the checks before writing have shown that the folder is writable.
+//! The workbook is saved to a hidden temporary file there and renamed into
+//! place only when complete, so a failed or abandoned export leaves an
+//! existing file untouched.
 //!
 //! Which columns exist and how an account becomes cells is decided by
 //! [`crate::columns`]; this module only lays the cells out in Excel.
 
 mod cells;
+mod package;
 mod save;
-pub mod spill;
+mod sheet_xml;
+mod skeleton;
 
-use std::io;
-use std::panic::{self, AssertUnwindSafe};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
-use rust_xlsxwriter::utility::row_col_to_cell;
-use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
 use crate::columns::{AccountTable, CellValue, Column};
-use cells::{fit_cell_text, write_cell, write_text_cell};
-pub use spill::{RowSpill, SpillError, SpillRows};
+use cells::{fit_cell_text, text_width};
+use package::{PackageError, StreamedSheet};
+use sheet_xml::{column_name, header_row, CutCell, FinishedBody, SheetBody};
+use skeleton::Styles;
 
 /// Maximum length of one cell's text in Excel, in UTF-16 code units.
 pub const EXCEL_MAX_CELL_UTF16: usize = 32_767;
@@ -73,9 +83,6 @@ const EXCEL_MAX_COLUMNS: usize = 16_384;
 /// Column width limits, in Excel character widths.
 const MIN_COLUMN_WIDTH: usize = 8;
 const MAX_COLUMN_WIDTH: usize = 60;
-
-/// Deflate level of the saved file, from 1 (fastest) to 9 (smallest).
-const ZIP_COMPRESSION_LEVEL: u8 = 1;
 
 /// Extra width of a header cell for the autofilter's drop-down button.
 const FILTER_BUTTON_WIDTH: usize = 3;
@@ -213,8 +220,11 @@ pub enum WorkbookError {
     #[error("Could not move the finished workbook into place at {} ({source}). Check that the file is not open in another program and try again.", .path.display())]
     RenameFailed { path: PathBuf, source: io::Error },
 
-    #[error(transparent)]
-    Spill(#[from] SpillError),
+    #[error(
+        "Could not lay out the workbook {} ({detail}). This is a bug in the app; please report it.",
+        .path.display()
+    )]
+    Layout { path: PathBuf, detail: String },
 }
 
 /// Checks that a workbook can be saved at `target`, without writing it: the
@@ -243,51 +253,42 @@ pub fn write_workbook(
     writer.finish()
 }
 
-/// A workbook being written: created with the header row, fed rows in one or
+/// A workbook being written: created with its columns, fed rows in one or
 /// more batches, then finished, which saves it and renames it into place.
 ///
-/// Rows are written to disk as they arrive, so memory stays flat however many
-/// rows there are. Dropping the writer without calling
+/// Rows are compressed to disk as they arrive, so memory stays flat however
+/// many rows there are. Dropping the writer without calling
 /// [`WorkbookWriter::finish`] deletes every temporary file and leaves the
 /// target as it was; this is how an export is cancelled.
 ///
-/// Columns can be appended with [`WorkbookWriter::add_columns`]. Once rows are
-/// written, the header of their sheet is on disk and cannot get the new
-/// columns, so [`WorkbookWriter::needs_rebuild`] turns true: the caller should
-/// then drop this writer and write a new one from a [`RowSpill`] of the rows.
+/// Columns can be appended with [`WorkbookWriter::add_columns`] at any time.
+/// Header rows are written when the workbook is finished, so every sheet gets
+/// every header; rows written before a column existed have that cell empty.
 pub struct WorkbookWriter {
     target: PathBuf,
     overwrite: bool,
     temp_file: NamedTempFile,
-    workbook: Workbook,
-    bold: Format,
-    datetime_format: Format,
+    folder: PathBuf,
     limits: SheetLimits,
     /// Header of each column as given, before any cut to the cell limit.
     headers: Vec<String>,
-    /// The worksheet that rows are written to, the last of `sheet_names`.
-    sheet: Sheet,
+    styles: Styles,
+    /// Full sheets before the current one.
+    full_sheets: Vec<FinishedBody>,
+    /// The sheet that rows are written to, the last of `sheet_names`.
+    sheet: SheetBody,
     sheet_names: Vec<String>,
     rows_written: usize,
-    needs_rebuild: bool,
     truncated_cells: usize,
     truncated: Vec<TruncatedCell>,
+    /// Cells cut in the row being written; kept to reuse its allocation.
+    cut: Vec<CutCell>,
     started: Instant,
 }
 
-/// The worksheet that a [`WorkbookWriter`] writes rows to.
-struct Sheet {
-    /// Position in the workbook.
-    index: usize,
-    name: String,
-    data_rows: usize,
-    /// Widest content seen so far per column, in characters.
-    content_widths: Vec<usize>,
-}
-
 impl WorkbookWriter {
-    /// Checks `target`, creates the temporary file next to it and writes the
-    /// header row, with Excel's limits for rows and cell length.
+    /// Checks `target` and creates the temporary files next to it, with
+    /// Excel's limits for rows and cell length.
     ///
     /// # Errors
     ///
@@ -319,41 +320,28 @@ impl WorkbookWriter {
             });
         }
         let (temp_file, folder) = save::create_temp_file(target, overwrite)?;
+        let styles = probed_styles(target)?;
+        let limits = limits.clamped();
+        let sheet = new_body(&folder, styles, limits)?;
 
-        let mut workbook = Workbook::new();
-        workbook
-            .set_tempdir(&folder)
-            .map_err(|source| xlsx_error(target, source))?;
-        // Compressing the sheet XML is most of the time spent saving. Level 1
-        // instead of the default 6 saves much of that for a somewhat larger file.
-        workbook.set_zip_compression_level(ZIP_COMPRESSION_LEVEL);
-
-        let headers = columns.iter().map(|column| column.header.clone()).collect();
         let mut writer = WorkbookWriter {
             target: target.to_path_buf(),
             overwrite,
             temp_file,
-            workbook,
-            bold: Format::new().set_bold(),
-            datetime_format: Format::new().set_num_format(DATETIME_NUMBER_FORMAT),
-            limits: limits.clamped(),
-            headers,
-            // Replaced by the first sheet right below.
-            sheet: Sheet {
-                index: 0,
-                name: String::new(),
-                data_rows: 0,
-                content_widths: Vec::new(),
-            },
-            sheet_names: Vec::new(),
+            folder,
+            limits,
+            headers: columns.iter().map(|column| column.header.clone()).collect(),
+            styles,
+            full_sheets: Vec::new(),
+            sheet,
+            sheet_names: vec![sheet_name(1)],
             rows_written: 0,
-            needs_rebuild: false,
             truncated_cells: 0,
             truncated: Vec::new(),
+            cut: Vec::new(),
             started,
         };
-        writer.add_sheet()?;
-
+        writer.record_header_cuts(0, 0);
         Ok(writer)
     }
 
@@ -389,25 +377,26 @@ impl WorkbookWriter {
                 });
             }
             if self.sheet.data_rows == self.limits.max_data_rows {
-                self.apply_layout()?;
-                self.add_sheet()?;
+                self.start_sheet()?;
             }
-            self.write_row(row)?;
+            self.sheet
+                .write_row(row, &mut self.cut)
+                .map_err(|source| self.write_failed(source))?;
+            for cut in std::mem::take(&mut self.cut) {
+                self.record_truncation(self.sheet_names.len() - 1, cut.row, cut.column);
+            }
+            self.rows_written += 1;
         }
 
         Ok(())
     }
 
-    /// Appends `columns` after the existing ones.
-    ///
-    /// Before the first data row, their headers join the header row. After
-    /// it, only sheets started from now on get their headers, and
-    /// [`WorkbookWriter::needs_rebuild`] returns true from then on.
+    /// Appends `columns` after the existing ones. Rows written before have
+    /// these cells empty; the header rows, written at the end, have them all.
     ///
     /// # Errors
     ///
-    /// Fails when the columns would exceed Excel's column limit, or when
-    /// writing the header cells fails.
+    /// Fails when the columns would exceed Excel's column limit.
     pub fn add_columns(&mut self, columns: &[Column]) -> Result<(), WorkbookError> {
         let total = self.headers.len() + columns.len();
         if total > EXCEL_MAX_COLUMNS {
@@ -416,38 +405,16 @@ impl WorkbookWriter {
                 columns: total,
             });
         }
-        if columns.is_empty() {
-            return Ok(());
-        }
-
         let first_new = self.headers.len();
         self.headers
             .extend(columns.iter().map(|column| column.header.clone()));
-        self.sheet.content_widths.resize(total, 0);
-
-        // In constant-memory mode the header row stays writable until the first data row.
-        if self.sheet.data_rows == 0 {
-            self.write_header(first_new)?;
+        for sheet in 0..self.sheet_names.len() {
+            self.record_header_cuts(sheet, first_new);
         }
-        if self.rows_written > 0 {
-            self.needs_rebuild = true;
-        }
-
         Ok(())
     }
 
-    /// Returns true once columns were added after data rows were written.
-    ///
-    /// The headers of those columns are then missing from the sheets written
-    /// before, so the workbook should be written again by a new writer with
-    /// all columns. [`WorkbookWriter::write_rows`] rejects short rows, so pad
-    /// each earlier row with [`CellValue::Empty`] to the full column count.
-    pub fn needs_rebuild(&self) -> bool {
-        self.needs_rebuild
-    }
-
-    /// Sets the layout of the last sheet, saves the workbook to the temporary
-    /// file and renames it to the target.
+    /// Saves the workbook to the temporary file and renames it to the target.
     ///
     /// # Errors
     ///
@@ -470,21 +437,68 @@ impl WorkbookWriter {
         mut self,
         cancelled: impl Fn() -> bool,
     ) -> Result<Option<WriteSummary>, WorkbookError> {
-        self.apply_layout()?;
-        if self.needs_rebuild {
-            tracing::warn!(
-                path = %self.target.display(),
-                "workbook finished without a rebuild, so sheets written before columns were added lack their headers"
-            );
+        // Headers are cut like any cell; the cuts were listed as sheets and columns came.
+        let mut header_widths = Vec::with_capacity(self.headers.len());
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for header in &self.headers {
+            let (text, _) = fit_cell_text(header, self.limits.max_cell_utf16);
+            header_widths.push(text_width(&text) + FILTER_BUTTON_WIDTH);
+            headers.push(text.into_owned());
         }
 
-        catch_write_panic(&self.target, || {
-            save::save_to_file(
-                &mut self.workbook,
-                self.temp_file.as_file_mut(),
-                &self.target,
-            )
-        })?;
+        let last = self
+            .sheet
+            .finish()
+            .map_err(|source| WorkbookError::WriteFailed {
+                path: self.target.clone(),
+                source,
+            })?;
+        let mut bodies = std::mem::take(&mut self.full_sheets);
+        bodies.push(last);
+
+        let widths: Vec<Vec<f64>> = bodies
+            .iter()
+            .map(|body| column_widths(&header_widths, &body.content_widths))
+            .collect();
+        let layouts: Vec<skeleton::SheetLayout<'_>> = bodies
+            .iter()
+            .zip(&self.sheet_names)
+            .zip(&widths)
+            .map(|((body, name), widths)| skeleton::SheetLayout {
+                name,
+                data_rows: body.data_rows,
+                widths,
+            })
+            .collect();
+        let skeleton =
+            skeleton::build(headers.len(), &layouts).map_err(|source| WorkbookError::Xlsx {
+                path: self.target.clone(),
+                source,
+            })?;
+        drop(layouts);
+
+        let last_column = column_name(self.headers.len().saturating_sub(1));
+        let header = header_row(&headers, self.styles.header);
+        let sheets = bodies
+            .into_iter()
+            .map(|body| StreamedSheet {
+                header: header.clone(),
+                dimension: if self.headers.is_empty() {
+                    "A1".to_owned()
+                } else {
+                    format!("A1:{last_column}{}", body.data_rows + 1)
+                },
+                body,
+            })
+            .collect();
+        save_package(
+            &mut self.temp_file,
+            &self.target,
+            &skeleton,
+            sheets,
+            self.styles,
+        )?;
+
         if cancelled() {
             tracing::info!(path = %self.target.display(), "workbook discarded after a cancel");
             return Ok(None);
@@ -510,8 +524,8 @@ impl WorkbookWriter {
         Ok(Some(summary))
     }
 
-    /// Adds the next worksheet, makes it the current one and writes its header row.
-    fn add_sheet(&mut self) -> Result<(), WorkbookError> {
+    /// Ends the current sheet and starts the next one.
+    fn start_sheet(&mut self) -> Result<(), WorkbookError> {
         let number = self.sheet_names.len() + 1;
         if number > MAX_SHEETS {
             return Err(WorkbookError::TooManyRows {
@@ -519,97 +533,33 @@ impl WorkbookWriter {
                 max_rows: self.limits.max_data_rows * MAX_SHEETS,
             });
         }
-        let name = match number {
-            1 => SHEET_NAME.to_owned(),
-            _ => format!("{SHEET_NAME} ({number})"),
-        };
-
-        let worksheet = self
-            .workbook
-            .add_worksheet_with_constant_memory()
-            .map_err(|source| xlsx_error(&self.target, source))?;
-        worksheet
-            .set_name(&name)
-            .map_err(|source| xlsx_error(&self.target, source))?;
-
-        self.sheet = Sheet {
-            index: number - 1,
-            name: name.clone(),
-            data_rows: 0,
-            content_widths: vec![0; self.headers.len()],
-        };
-        self.sheet_names.push(name);
-        self.write_header(0)
-    }
-
-    /// Writes the headers from `first_column` on to the current sheet's first row.
-    fn write_header(&mut self, first_column: usize) -> Result<(), WorkbookError> {
-        let worksheet = current_worksheet(&mut self.workbook, &self.sheet, &self.target)?;
-        let widths = &mut self.sheet.content_widths;
-        let mut truncated_columns = Vec::new();
-        catch_write_panic(&self.target, || {
-            for (column, header) in self.headers.iter().enumerate().skip(first_column) {
-                let written = write_text_cell(
-                    worksheet,
-                    (0, column as ColNum),
-                    header,
-                    Some(&self.bold),
-                    self.limits.max_cell_utf16,
-                )
-                .map_err(|source| xlsx_error(&self.target, source))?;
-                widths[column] = written.width + FILTER_BUTTON_WIDTH;
-                if written.truncated {
-                    truncated_columns.push(column);
-                }
-            }
-            Ok(())
-        })?;
-
-        for column in truncated_columns {
-            self.record_truncation(0, column);
-        }
+        let next = new_body(&self.folder, self.styles, self.limits)?;
+        let full = std::mem::replace(&mut self.sheet, next)
+            .finish()
+            .map_err(|source| self.write_failed(source))?;
+        self.full_sheets.push(full);
+        self.sheet_names.push(sheet_name(number));
+        self.record_header_cuts(number - 1, 0);
         Ok(())
     }
 
-    /// Writes `row` below the current sheet's last row.
-    fn write_row(&mut self, row: &[CellValue]) -> Result<(), WorkbookError> {
-        // The header is row 0 and data_rows stays below EXCEL_MAX_DATA_ROWS, so the index fits.
-        let row_index = (self.sheet.data_rows + 1) as RowNum;
-        let worksheet = current_worksheet(&mut self.workbook, &self.sheet, &self.target)?;
-        let widths = &mut self.sheet.content_widths;
-        let mut truncated_columns = Vec::new();
-        catch_write_panic(&self.target, || {
-            for (column, cell) in row.iter().enumerate() {
-                let written = write_cell(
-                    worksheet,
-                    (row_index, column as ColNum),
-                    cell,
-                    &self.datetime_format,
-                    self.limits.max_cell_utf16,
-                )
-                .map_err(|source| xlsx_error(&self.target, source))?;
-                widths[column] = widths[column].max(written.width);
-                if written.truncated {
-                    truncated_columns.push(column);
-                }
+    /// Lists the headers from `first_column` on that are too long for a
+    /// cell, as cut cells of the header row of the sheet at `sheet`.
+    fn record_header_cuts(&mut self, sheet: usize, first_column: usize) {
+        for column in first_column..self.headers.len() {
+            if fit_cell_text(&self.headers[column], self.limits.max_cell_utf16).1 {
+                self.record_truncation(sheet, 1, column);
             }
-            Ok(())
-        })?;
-
-        for column in truncated_columns {
-            self.record_truncation(row_index, column);
         }
-        self.sheet.data_rows += 1;
-        self.rows_written += 1;
-        Ok(())
     }
 
-    fn record_truncation(&mut self, row: RowNum, column: usize) {
+    /// Counts a cut cell and lists it while the list has room. `row` is one-based.
+    fn record_truncation(&mut self, sheet: usize, row: usize, column: usize) {
         self.truncated_cells += 1;
         if self.truncated.len() < MAX_LISTED_TRUNCATIONS {
             self.truncated.push(TruncatedCell {
-                sheet: self.sheet.name.clone(),
-                cell: row_col_to_cell(row, column as ColNum),
+                sheet: self.sheet_names[sheet].clone(),
+                cell: format!("{}{row}", column_name(column)),
                 header: fit_cell_text(&self.headers[column], self.limits.max_cell_utf16)
                     .0
                     .into_owned(),
@@ -617,29 +567,11 @@ impl WorkbookWriter {
         }
     }
 
-    /// Sets the current sheet's column widths, freeze pane and autofilter.
-    fn apply_layout(&mut self) -> Result<(), WorkbookError> {
-        let target = &self.target;
-        let worksheet = current_worksheet(&mut self.workbook, &self.sheet, target)?;
-
-        for (index, content_width) in self.sheet.content_widths.iter().enumerate() {
-            let width = (content_width + 1).clamp(MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH);
-            worksheet
-                .set_column_width(index as ColNum, width as f64)
-                .map_err(|source| xlsx_error(target, source))?;
+    fn write_failed(&self, source: io::Error) -> WorkbookError {
+        WorkbookError::WriteFailed {
+            path: self.target.clone(),
+            source,
         }
-
-        let Some(last_column) = self.headers.len().checked_sub(1) else {
-            return Ok(());
-        };
-        worksheet
-            .set_freeze_panes(1, 0)
-            .map_err(|source| xlsx_error(target, source))?;
-        worksheet
-            .autofilter(0, 0, self.sheet.data_rows as RowNum, last_column as ColNum)
-            .map_err(|source| xlsx_error(target, source))?;
-
-        Ok(())
     }
 
     /// Returns the widest content of each column of the current sheet, in characters.
@@ -649,55 +581,76 @@ impl WorkbookWriter {
     }
 }
 
-fn current_worksheet<'a>(
-    workbook: &'a mut Workbook,
-    sheet: &Sheet,
+/// Writes the workbook from the skeleton and the streamed sheets to
+/// `temp_file` and flushes it to disk.
+fn save_package(
+    temp_file: &mut NamedTempFile,
     target: &Path,
-) -> Result<&'a mut Worksheet, WorkbookError> {
-    workbook
-        .worksheet_from_index(sheet.index)
-        .map_err(|source| xlsx_error(target, source))
-}
-
-/// Maps an error of rust_xlsxwriter to the variant that names its cause.
-fn xlsx_error(target: &Path, source: XlsxError) -> WorkbookError {
-    match source {
-        XlsxError::TempFileError(folder, source) => save::temp_file_error(&folder, source),
-        XlsxError::IoError(source) => WorkbookError::WriteFailed {
+    skeleton: &[u8],
+    sheets: Vec<StreamedSheet>,
+    styles: Styles,
+) -> Result<(), WorkbookError> {
+    let file = temp_file.as_file_mut();
+    let mut out = BufWriter::with_capacity(256 * 1024, &mut *file);
+    let assembled = package::assemble(skeleton, sheets, styles, &mut out)
+        .and_then(|()| out.flush().map_err(PackageError::from));
+    drop(out);
+    // Without the sync, a crash right after the rename could leave an empty target.
+    let synced = assembled.and_then(|()| file.sync_all().map_err(PackageError::from));
+    synced.map_err(|error| match error {
+        PackageError::Io(source) => WorkbookError::WriteFailed {
             path: target.to_path_buf(),
             source,
         },
-        other => WorkbookError::Xlsx {
+        PackageError::Skeleton(detail) => WorkbookError::Layout {
             path: target.to_path_buf(),
-            source: other,
+            detail,
         },
+    })
+}
+
+/// Returns the name of the sheet with one-based `number`.
+fn sheet_name(number: usize) -> String {
+    match number {
+        1 => SHEET_NAME.to_owned(),
+        _ => format!("{SHEET_NAME} ({number})"),
     }
 }
 
-/// Runs `write` and turns a panic inside it into [`WorkbookError::WriteFailed`].
-///
-/// HACK: rust_xlsxwriter 0.102 panics with "Couldn't write to xml file" when
-/// writing a constant-memory worksheet's temporary file fails, for example
-/// on a full disk. Catching the panic gives the user an error to act on
-/// instead of a crashed export. The writer is dropped after any error, so its
-/// state after the panic does not matter. This does nothing in a build with
-/// `panic = "abort"`.
-fn catch_write_panic<T>(
-    target: &Path,
-    write: impl FnOnce() -> Result<T, WorkbookError>,
-) -> Result<T, WorkbookError> {
-    panic::catch_unwind(AssertUnwindSafe(write)).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|text| text.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "rust_xlsxwriter panicked".to_owned());
-        tracing::error!(path = %target.display(), %message, "writing the workbook panicked");
-        Err(WorkbookError::WriteFailed {
-            path: target.to_path_buf(),
-            source: io::Error::other(message),
+/// Starts a sheet body whose compressed rows go to an anonymous file in `folder`.
+fn new_body(
+    folder: &Path,
+    styles: Styles,
+    limits: SheetLimits,
+) -> Result<SheetBody, WorkbookError> {
+    let file =
+        tempfile::tempfile_in(folder).map_err(|source| save::temp_file_error(folder, source))?;
+    Ok(SheetBody::new(file, styles.datetime, limits.max_cell_utf16))
+}
+
+/// Returns the width of each column from its header's width and its widest
+/// content, in Excel character widths within the limits.
+fn column_widths(header_widths: &[usize], content_widths: &[usize]) -> Vec<f64> {
+    header_widths
+        .iter()
+        .enumerate()
+        .map(|(column, header)| {
+            let content = content_widths.get(column).copied().unwrap_or(0);
+            (header.max(&content) + 1).clamp(MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH) as f64
         })
-    })
+        .collect()
+}
+
+/// Returns the style indexes of header and date-time cells, found once per process.
+fn probed_styles(target: &Path) -> Result<Styles, WorkbookError> {
+    static STYLES: OnceLock<Result<Styles, String>> = OnceLock::new();
+    STYLES
+        .get_or_init(skeleton::styles)
+        .clone()
+        .map_err(|detail| WorkbookError::Layout {
+            path: target.to_path_buf(),
+            detail,
+        })
 }
 
 #[cfg(test)]

@@ -4,14 +4,12 @@
 //! Until the rename, the target is untouched. Dropping the temporary file
 //! without renaming it deletes it.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Workbook, XlsxError};
 use tempfile::NamedTempFile;
 
-use super::{xlsx_error, WorkbookError};
+use super::WorkbookError;
 
 /// Checks `target` and creates an empty temporary file in its folder.
 ///
@@ -76,31 +74,6 @@ pub(super) fn temp_file_error(folder: &Path, source: io::Error) -> WorkbookError
         }
         _ => WorkbookError::TempFileFailed { folder, source },
     }
-}
-
-/// Saves `workbook` into `file` and flushes it to disk.
-pub(super) fn save_to_file(
-    workbook: &mut Workbook,
-    file: &mut File,
-    target: &Path,
-) -> Result<(), WorkbookError> {
-    let write_failed = |source: io::Error| WorkbookError::WriteFailed {
-        path: target.to_path_buf(),
-        source,
-    };
-
-    let mut buffered = BufWriter::new(&mut *file);
-    workbook
-        .save_to_writer(&mut buffered)
-        .map_err(|source| match source {
-            XlsxError::IoError(source) => write_failed(source),
-            other => xlsx_error(target, other),
-        })?;
-    buffered.flush().map_err(write_failed)?;
-    drop(buffered);
-
-    // Without this, a crash right after the rename could leave an empty target.
-    file.sync_all().map_err(write_failed)
 }
 
 /// Renames the finished temporary file to `target`. Without `overwrite`, the
