@@ -320,7 +320,7 @@ impl WorkbookWriter {
             });
         }
         let (temp_file, folder) = save::create_temp_file(target, overwrite)?;
-        let styles = probed_styles(target)?;
+        let styles = probed_styles(target, &folder)?;
         let limits = limits.clamped();
         let sheet = new_body(&folder, styles, limits)?;
 
@@ -437,14 +437,11 @@ impl WorkbookWriter {
         mut self,
         cancelled: impl Fn() -> bool,
     ) -> Result<Option<WriteSummary>, WorkbookError> {
-        // Headers are cut like any cell; the cuts were listed as sheets and columns came.
-        let mut header_widths = Vec::with_capacity(self.headers.len());
-        let mut headers = Vec::with_capacity(self.headers.len());
-        for header in &self.headers {
-            let (text, _) = fit_cell_text(header, self.limits.max_cell_utf16);
-            header_widths.push(text_width(&text) + FILTER_BUTTON_WIDTH);
-            headers.push(text.into_owned());
-        }
+        let headers = table_headers(&self.headers, self.limits.max_cell_utf16);
+        let header_widths: Vec<usize> = headers
+            .iter()
+            .map(|header| text_width(header) + FILTER_BUTTON_WIDTH)
+            .collect();
 
         let last = self
             .sheet
@@ -470,11 +467,7 @@ impl WorkbookWriter {
                 widths,
             })
             .collect();
-        let skeleton =
-            skeleton::build(headers.len(), &layouts).map_err(|source| WorkbookError::Xlsx {
-                path: self.target.clone(),
-                source,
-            })?;
+        let skeleton = build_skeleton(&headers, &layouts, &self.folder, &self.target)?;
         drop(layouts);
 
         let last_column = column_name(self.headers.len().saturating_sub(1));
@@ -581,6 +574,71 @@ impl WorkbookWriter {
     }
 }
 
+/// Returns the headers as the header rows and the tables get them: control
+/// characters become spaces, each is cut to the cell limit, and a header that
+/// repeats an earlier one in another letter case gets ` (2)`, ` (3)` and so
+/// on, because Excel requires distinct table column names.
+fn table_headers(headers: &[String], max_cell_utf16: usize) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    headers
+        .iter()
+        .map(|header| {
+            let clean: String = header
+                .chars()
+                .map(|character| {
+                    if character.is_control() {
+                        ' '
+                    } else {
+                        character
+                    }
+                })
+                .collect();
+            let clean = fit_cell_text(&clean, max_cell_utf16).0.into_owned();
+            let mut unique = clean.clone();
+            let mut number = 2;
+            while !seen.insert(unique.to_lowercase()) {
+                unique = format!("{clean} ({number})");
+                number += 1;
+            }
+            unique
+        })
+        .collect()
+}
+
+/// Builds the skeleton, turning a panic of rust_xlsxwriter into an error.
+///
+/// HACK: rust_xlsxwriter 0.102 panics with "Couldn't write to xml file" when
+/// writing a constant-memory worksheet's temporary file fails, for example on
+/// a full disk. Catching the panic gives the user an error to act on instead
+/// of a crashed export. This does nothing in a build with `panic = "abort"`.
+fn build_skeleton(
+    headers: &[String],
+    layouts: &[skeleton::SheetLayout<'_>],
+    temp_folder: &Path,
+    target: &Path,
+) -> Result<Vec<u8>, WorkbookError> {
+    let built = std::panic::catch_unwind(|| skeleton::build(headers, layouts, temp_folder));
+    match built {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(source)) => Err(WorkbookError::Xlsx {
+            path: target.to_path_buf(),
+            source,
+        }),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "rust_xlsxwriter panicked".to_owned());
+            tracing::error!(path = %target.display(), %message, "building the workbook panicked");
+            Err(WorkbookError::WriteFailed {
+                path: target.to_path_buf(),
+                source: io::Error::other(message),
+            })
+        }
+    }
+}
+
 /// Writes the workbook from the skeleton and the streamed sheets to
 /// `temp_file` and flushes it to disk.
 fn save_package(
@@ -625,7 +683,7 @@ fn new_body(
 ) -> Result<SheetBody, WorkbookError> {
     let file =
         tempfile::tempfile_in(folder).map_err(|source| save::temp_file_error(folder, source))?;
-    Ok(SheetBody::new(file, styles.datetime, limits.max_cell_utf16))
+    Ok(SheetBody::new(file, styles, limits.max_cell_utf16))
 }
 
 /// Returns the width of each column from its header's width and its widest
@@ -642,10 +700,10 @@ fn column_widths(header_widths: &[usize], content_widths: &[usize]) -> Vec<f64> 
 }
 
 /// Returns the style indexes of header and date-time cells, found once per process.
-fn probed_styles(target: &Path) -> Result<Styles, WorkbookError> {
+fn probed_styles(target: &Path, temp_folder: &Path) -> Result<Styles, WorkbookError> {
     static STYLES: OnceLock<Result<Styles, String>> = OnceLock::new();
     STYLES
-        .get_or_init(skeleton::styles)
+        .get_or_init(|| skeleton::styles(temp_folder))
         .clone()
         .map_err(|detail| WorkbookError::Layout {
             path: target.to_path_buf(),

@@ -224,7 +224,11 @@ fn assert_cell_matches(expected: &CellValue, actual: &Data, place: &str) -> bool
             );
             return true;
         }
-        CellValue::Text(text) => assert_eq!(actual, &Data::String(text.clone()), "{place}"),
+        CellValue::Text(text) => {
+            // Every line break is written as a line feed.
+            let expected = text.replace("\r\n", "\n").replace('\r', "\n");
+            assert_eq!(actual, &Data::String(expected), "{place}");
+        }
         CellValue::Number(number) => assert_eq!(actual, &Data::Float(*number), "{place}"),
         CellValue::Bool(flag) => assert_eq!(actual, &Data::Bool(*flag), "{place}"),
         CellValue::DateTime(datetime) => {
@@ -335,35 +339,25 @@ fn header_bold_and_dates_formatted() {
 }
 
 #[test]
-fn autofilter_covers_data() {
+fn table_covers_data() {
     let folder = tempfile::tempdir().unwrap();
-    let target = folder.path().join("filter.xlsx");
+    let target = folder.path().join("table.xlsx");
     let table = build_table(&sample_accounts());
 
     write_workbook(&table, &target, false).unwrap();
 
-    // Excel records an autofilter's range as the hidden name _FilterDatabase.
-    let workbook: Xlsx<_> = open_workbook(&target).unwrap();
-    let filter = workbook
-        .defined_names()
+    let mut workbook: Xlsx<_> = open_workbook(&target).unwrap();
+    workbook.load_tables().unwrap();
+    assert_eq!(workbook.table_names(), ["Accounts"]);
+    let excel_table = workbook.table_by_name("Accounts").unwrap();
+    assert_eq!(excel_table.sheet_name(), SHEET_NAME);
+    let headers: Vec<&str> = table
+        .columns
         .iter()
-        .find(|(name, _)| name.ends_with("_FilterDatabase"))
-        .map(|(_, range)| range.clone());
-    let last_column = column_letters(table.columns.len());
-    let expected = format!("{SHEET_NAME}!$A$1:${last_column}${}", table.rows.len() + 1);
-    assert_eq!(filter, Some(expected));
-}
-
-/// Converts a 1-based column number to Excel's letters (1 is `A`, 27 is `AA`).
-fn column_letters(mut number: usize) -> String {
-    let mut letters = Vec::new();
-    while number > 0 {
-        let remainder = (number - 1) % 26;
-        letters.push(b'A' + remainder as u8);
-        number = (number - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap()
+        .map(|column| column.header.as_str())
+        .collect();
+    assert_eq!(excel_table.columns(), headers);
+    assert_eq!(excel_table.data().height(), table.rows.len());
 }
 
 #[test]
@@ -614,21 +608,16 @@ fn new_sheets_keep_layout() {
     writer.finish().unwrap();
 
     let mut workbook: Xlsx<_> = open_workbook(&target).unwrap();
-    let mut filters: Vec<String> = workbook
-        .defined_names()
-        .iter()
-        .filter(|(name, _)| name.ends_with("_FilterDatabase"))
-        .map(|(_, range)| range.clone())
-        .collect();
-    filters.sort();
-    assert_eq!(
-        filters,
-        [
-            "'Accounts (2)'!$A$1:$C$11",
-            "'Accounts (3)'!$A$1:$C$6",
-            "Accounts!$A$1:$C$11",
-        ]
-    );
+    workbook.load_tables().unwrap();
+    for (table_name, sheet, data_rows) in [
+        ("Accounts", "Accounts", 10),
+        ("Accounts2", "Accounts (2)", 10),
+        ("Accounts3", "Accounts (3)", 5),
+    ] {
+        let table = workbook.table_by_name(table_name).unwrap();
+        assert_eq!(table.sheet_name(), sheet);
+        assert_eq!(table.data().height(), data_rows, "{table_name}");
+    }
     for name in ["Accounts", "Accounts (2)", "Accounts (3)"] {
         let styles = workbook.worksheet_style(name).unwrap();
         for column in 0..3 {

@@ -18,7 +18,10 @@ use std::io::{self, Seek, SeekFrom, Write};
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 use flate2::{Compress, Compression, FlushCompress, Status};
 
+use std::borrow::Cow;
+
 use super::cells::{fit_cell_text, text_width, DATETIME_WIDTH};
+use super::skeleton::Styles;
 use crate::columns::CellValue;
 
 /// Uncompressed XML gathered before it is handed to the compressor.
@@ -36,8 +39,8 @@ pub(super) struct SheetBody {
     crc: crc32fast::Hasher,
     /// Column letters by position, such as `A` and `AB`, grown on demand.
     column_names: Vec<Box<[u8]>>,
-    /// Style index of date-time cells, from the workbook's style table.
-    datetime_style: u32,
+    /// Style indexes from the workbook's style table.
+    styles: Styles,
     max_cell_utf16: usize,
     /// Data rows written, not counting the header.
     pub(super) data_rows: usize,
@@ -55,14 +58,14 @@ pub(super) struct CutCell {
 impl SheetBody {
     /// Starts an empty body whose data is kept in `file`, an empty file open
     /// for reading and writing.
-    pub(super) fn new(file: File, datetime_style: u32, max_cell_utf16: usize) -> Self {
+    pub(super) fn new(file: File, styles: Styles, max_cell_utf16: usize) -> Self {
         SheetBody {
             file,
             deflate: Deflater::new(),
             xml: Vec::with_capacity(XML_BUFFER_BYTES + 64 * 1024),
             crc: crc32fast::Hasher::new(),
             column_names: Vec::new(),
-            datetime_style,
+            styles,
             max_cell_utf16,
             data_rows: 0,
             content_widths: Vec::new(),
@@ -144,7 +147,7 @@ impl SheetBody {
             }
             CellValue::DateTime(datetime) => match excel_serial(datetime) {
                 Some(serial) => {
-                    self.open_cell(column, row_text, Some(self.datetime_style), None);
+                    self.open_cell(column, row_text, Some(self.styles.datetime), None);
                     push_number(serial, &mut self.xml);
                     self.xml.extend_from_slice(b"</v></c>");
                     Written::whole(DATETIME_WIDTH)
@@ -185,11 +188,19 @@ impl SheetBody {
     }
 
     fn text_cell(&mut self, column: usize, row_text: &[u8], text: &str, widest: usize) -> Written {
-        let (text, cut) = fit_cell_text(text, self.max_cell_utf16);
+        let text = normalize_line_breaks(text);
+        let (text, cut) = fit_cell_text(&text, self.max_cell_utf16);
         self.xml.extend_from_slice(b"<c r=\"");
         self.xml.extend_from_slice(&self.column_names[column]);
         self.xml.extend_from_slice(row_text);
-        self.xml.extend_from_slice(b"\" t=\"inlineStr\"><is><t");
+        self.xml.push(b'"');
+        if text.as_bytes().contains(&b'\n') {
+            self.xml.extend_from_slice(b" s=\"");
+            self.xml
+                .extend_from_slice(itoa::Buffer::new().format(self.styles.wrap).as_bytes());
+            self.xml.push(b'"');
+        }
+        self.xml.extend_from_slice(b" t=\"inlineStr\"><is><t");
         if needs_preserve(&text) {
             self.xml.extend_from_slice(b" xml:space=\"preserve\"");
         }
@@ -353,6 +364,15 @@ pub(super) fn column_name(index: usize) -> String {
     String::from_utf8(letters).expect("column letters are ASCII")
 }
 
+/// Returns `text` with every line break as a line feed: Windows' CR LF and a
+/// lone CR each become LF, which is what Excel itself puts in a cell.
+pub(super) fn normalize_line_breaks(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
 /// Returns whether Excel would drop the leading or trailing white space of
 /// `text` without `xml:space="preserve"`.
 fn needs_preserve(text: &str) -> bool {
@@ -514,6 +534,12 @@ mod tests {
     }
 
     #[test]
+    fn line_breaks_become_line_feeds() {
+        assert_eq!(normalize_line_breaks("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert!(matches!(normalize_line_breaks("plain\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn serials_match_excel() {
         let at = |text: &str| excel_serial(&text.parse::<DateTime<Utc>>().unwrap());
 
@@ -529,7 +555,12 @@ mod tests {
         use std::io::Read;
 
         let file = tempfile::tempfile().unwrap();
-        let mut body = SheetBody::new(file, 2, 32_767);
+        let styles = Styles {
+            header: 1,
+            datetime: 2,
+            wrap: 3,
+        };
+        let mut body = SheetBody::new(file, styles, 32_767);
         let mut cut = Vec::new();
         body.write_row(
             &[

@@ -1,20 +1,28 @@
 //! Everything of the workbook except the data rows, built by rust_xlsxwriter.
 //!
-//! The skeleton is a small, complete workbook: each Accounts sheet has its
-//! column widths, frozen header row and autofilter, and one sample row with a
-//! blank bold cell and a date cell. The samples put the header and date-time
-//! styles into the style table and show their indexes. [`super::package`]
-//! keeps every part of the skeleton except the Accounts sheets' rows, which
-//! it replaces with the header row and the streamed rows.
+//! The skeleton is a small, complete workbook. Each Accounts sheet has its
+//! column widths, a frozen header row and an Excel table over the header and
+//! data rows, with a table style and filter buttons. rust_xlsxwriter thereby
+//! writes the styles, the table parts, the workbook's sheet list, the
+//! relationships and the content types. [`super::package`] keeps every part
+//! of the skeleton except the Accounts sheets' rows, which it replaces with
+//! the header row and the streamed rows.
 //!
-//! The header row is written by [`super::sheet_xml`] as inline strings, like
-//! the data rows. rust_xlsxwriter would put header texts into its shared
-//! string table, which in version 0.102 copies a text shaped like
-//! `<r>…</r>` unescaped and so would corrupt the file.
-//! rust_xlsxwriter thereby still writes the styles, the workbook's sheet list,
-//! the autofilter's defined names, the relationships and the content types.
+//! The first data row of each sheet holds sample cells: a blank bold cell, a
+//! date cell and a blank wrapped-text cell. They put the header, date-time and
+//! wrap styles into the style table and show their indexes, which the
+//! streamed rows then use.
+//!
+//! Worksheets use rust_xlsxwriter's constant-memory mode for its inline
+//! strings. Its shared-string table, used by the other modes, copies a text
+//! shaped like `<r>…</r>` unescaped in version 0.102, and a header could be
+//! such a text.
 
-use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook, XlsxError};
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    ColNum, Format, RowNum, Table, TableColumn, TableStyle, Workbook, XlsxError,
+};
 
 use super::DATETIME_NUMBER_FORMAT;
 
@@ -27,29 +35,63 @@ pub(super) struct SheetLayout<'a> {
     pub(super) widths: &'a [f64],
 }
 
-/// Builds the skeleton workbook for `columns` columns and the given sheets, as the
-/// bytes of an `.xlsx` file.
-pub(super) fn build(columns: usize, sheets: &[SheetLayout<'_>]) -> Result<Vec<u8>, XlsxError> {
+/// Builds the skeleton workbook with the given column headers and sheets, as
+/// the bytes of an `.xlsx` file. The headers must differ from each other in
+/// more than letter case, as Excel requires of a table's columns.
+/// rust_xlsxwriter's temporary files go to `temp_folder`.
+pub(super) fn build(
+    headers: &[String],
+    sheets: &[SheetLayout<'_>],
+    temp_folder: &Path,
+) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let datetime_format = Format::new().set_num_format(DATETIME_NUMBER_FORMAT);
+    let wrap = Format::new().set_text_wrap();
     let mut workbook = Workbook::new();
+    workbook.set_tempdir(temp_folder)?;
 
-    for sheet in sheets {
-        let worksheet = workbook.add_worksheet();
+    for (index, sheet) in sheets.iter().enumerate() {
+        let worksheet = workbook.add_worksheet_with_constant_memory()?;
         worksheet.set_name(sheet.name)?;
-        // The sample row is replaced by the real rows; see the module notes.
-        worksheet.write_blank(0, 0, &bold)?;
-        worksheet.write_number_with_format(0, 1, 0.0, &datetime_format)?;
         for (column, width) in sheet.widths.iter().enumerate() {
             worksheet.set_column_width(column as ColNum, *width)?;
         }
-        if let Some(last_column) = columns.checked_sub(1) {
-            worksheet.set_freeze_panes(1, 0)?;
-            worksheet.autofilter(0, 0, sheet.data_rows as RowNum, last_column as ColNum)?;
+        worksheet.set_freeze_panes(1, 0)?;
+
+        if let Some(last_column) = headers.len().checked_sub(1) {
+            let columns: Vec<TableColumn> = headers
+                .iter()
+                .map(|header| {
+                    TableColumn::new()
+                        .set_header(header)
+                        .set_header_format(&bold)
+                })
+                .collect();
+            let table = Table::new()
+                .set_name(table_name(index))
+                .set_style(TableStyle::Medium2)
+                .set_columns(&columns);
+            // A table needs a data row, so an empty sheet gets an empty one.
+            let last_row = sheet.data_rows.max(1) as RowNum;
+            worksheet.add_table(0, 0, last_row, last_column as ColNum, &table)?;
         }
+
+        // The samples; see the module notes. Their row is replaced by the data.
+        worksheet.write_blank(1, 0, &bold)?;
+        worksheet.write_number_with_format(1, 1, 0.0, &datetime_format)?;
+        worksheet.write_blank(1, 2, &wrap)?;
     }
 
     workbook.save_to_buffer()
+}
+
+/// Returns the table name of the sheet at zero-based `index`: `Accounts`,
+/// `Accounts2` and so on, since table names cannot contain spaces.
+pub(super) fn table_name(index: usize) -> String {
+    match index {
+        0 => "Accounts".to_owned(),
+        _ => format!("Accounts{}", index + 1),
+    }
 }
 
 /// Style indexes of the skeleton's style table.
@@ -57,6 +99,8 @@ pub(super) fn build(columns: usize, sheets: &[SheetLayout<'_>]) -> Result<Vec<u8
 pub(super) struct Styles {
     pub(super) header: u32,
     pub(super) datetime: u32,
+    /// Text that wraps at its line breaks.
+    pub(super) wrap: u32,
 }
 
 /// An Accounts sheet of the skeleton, cut around its rows.
@@ -79,11 +123,11 @@ pub(super) fn split_sheet(xml: &[u8], dimension: &str) -> Result<SheetParts, Str
     let text = std::str::from_utf8(xml).map_err(|_| "the sheet is not UTF-8".to_owned())?;
     let data_start = find(text, "<sheetData>", 0)? + "<sheetData>".len();
     let data_end = find(text, "</sheetData>", data_start)?;
-    let sample = &text[data_start..data_end];
+    let sample_start = find(text, "<row r=\"2\"", data_start)?;
+    let sample = &text[sample_start..data_end];
     let first_cell = find(sample, "<c ", 0)?;
     let second_cell = find(sample, "<c ", first_cell + 1)?;
-    let header_style = style_after(sample, first_cell)?;
-    let datetime_style = style_after(sample, second_cell)?;
+    let third_cell = find(sample, "<c ", second_cell + 1)?;
 
     let head = &text[..data_start];
     let dimension_start = find(head, "<dimension ref=\"", 0)? + "<dimension ref=\"".len();
@@ -97,8 +141,9 @@ pub(super) fn split_sheet(xml: &[u8], dimension: &str) -> Result<SheetParts, Str
         prefix,
         suffix: text.as_bytes()[data_end..].to_vec(),
         styles: Styles {
-            header: header_style,
-            datetime: datetime_style,
+            header: style_after(sample, first_cell)?,
+            datetime: style_after(sample, second_cell)?,
+            wrap: style_after(sample, third_cell)?,
         },
     })
 }
@@ -122,13 +167,14 @@ fn find(text: &str, pattern: &str, from: usize) -> Result<usize, String> {
 /// Returns the style indexes that a skeleton gives, found by building a
 /// small one. They depend only on the order in which [`build`] uses its
 /// formats, so every skeleton gives the same.
-pub(super) fn styles() -> Result<Styles, String> {
+pub(super) fn styles(temp_folder: &Path) -> Result<Styles, String> {
     let layout = SheetLayout {
         name: super::SHEET_NAME,
         data_rows: 1,
         widths: &[10.0],
     };
-    let bytes = build(1, &[layout]).map_err(|error| error.to_string())?;
+    let bytes =
+        build(&["Header".to_owned()], &[layout], temp_folder).map_err(|error| error.to_string())?;
     let xml = super::package::read_entry(&bytes, &sheet_entry_name(0))
         .map_err(|error| error.to_string())?;
     Ok(split_sheet(&xml, "A1:A2")?.styles)
@@ -150,7 +196,9 @@ mod tests {
             data_rows: 3,
             widths: &[12.0, 20.0],
         };
-        let bytes = build(2, &[layout]).unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let headers = ["Name".to_owned(), "Created".to_owned()];
+        let bytes = build(&headers, &[layout], folder.path()).unwrap();
         let xml = super::super::package::read_entry(&bytes, "xl/worksheets/sheet1.xml").unwrap();
 
         let parts = split_sheet(&xml, "A1:B4").unwrap();
@@ -161,8 +209,9 @@ mod tests {
         assert!(prefix.ends_with("<sheetData>"), "{prefix}");
         assert!(prefix.contains("<pane ySplit=\"1\""), "{prefix}");
         assert!(suffix.starts_with("</sheetData>"), "{suffix}");
-        assert!(suffix.contains("<autoFilter ref=\"A1:B4\"/>"), "{suffix}");
-        assert_eq!(parts.styles, styles().unwrap());
+        assert!(suffix.contains("<tableParts count=\"1\">"), "{suffix}");
+        assert_eq!(parts.styles, styles(folder.path()).unwrap());
         assert_ne!(parts.styles.header, parts.styles.datetime);
+        assert_ne!(parts.styles.datetime, parts.styles.wrap);
     }
 }
