@@ -17,6 +17,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 pub use tokio_util::sync::CancellationToken;
 
+use crate::about::AboutExport;
 use crate::columns::{CellValue, Column, ColumnSet};
 use crate::devrev::paging::{AccountPager, PagingError, PagingLimits};
 use crate::devrev::request::DEFAULT_FIRST;
@@ -175,22 +176,30 @@ pub async fn export_to_file(
     crate::workbook::check_target(target, overwrite)?;
 
     let (sender, receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
-    // The writer saves only after this signal, so a fetch that fails or is
-    // cancelled never leaves a workbook of the pages that did arrive.
-    let (complete, completed) = oneshot::channel::<()>();
+    // The writer saves only after this signal, which carries the fetch's
+    // warnings, so a fetch that fails or is cancelled never leaves a workbook
+    // of the pages that did arrive.
+    let (complete, completed) = oneshot::channel::<Vec<String>>();
     let writer_cancel = cancel.child_token();
+    let limit = (!plan.all).then(|| plan.request.first.unwrap_or(DEFAULT_FIRST));
+    let about = AboutExport::new(
+        client.base_url().as_str(),
+        plan.endpoint(),
+        &plan.request.filters,
+        limit,
+    );
     let mut writer = {
         let target = target.to_path_buf();
         let cancel = writer_cancel.clone();
         tokio::task::spawn_blocking(move || {
-            write_pages(receiver, completed, &target, overwrite, &cancel)
+            write_pages(receiver, completed, &target, overwrite, about, &cancel)
         })
     };
 
     let fetched = fetch_pages(client, plan, cancel, sender, on_progress).await;
     let fetched = match fetched {
         Ok(summary) if !summary.cancelled => {
-            let _ = complete.send(());
+            let _ = complete.send(fetch_warnings(&summary));
             summary
         }
         Ok(summary) => {
@@ -259,9 +268,10 @@ fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> 
 /// the columns; the rows before it have that cell empty.
 fn write_pages(
     mut pages: mpsc::Receiver<Vec<Account>>,
-    completed: oneshot::Receiver<()>,
+    completed: oneshot::Receiver<Vec<String>>,
     target: &Path,
     overwrite: bool,
+    mut about: AboutExport,
     cancel: &CancellationToken,
 ) -> Result<Option<crate::workbook::WriteSummary>, WorkbookError> {
     let mut columns = ColumnSet::new();
@@ -271,6 +281,7 @@ fn write_pages(
         if cancel.is_cancelled() {
             return Ok(None);
         }
+        about.tally.observe(&accounts);
         let known = columns.columns().len();
         columns.observe(&accounts);
         let rows = columns.rows(&accounts);
@@ -287,15 +298,39 @@ fn write_pages(
         writer.write_rows(&rows)?;
     }
     // The channel closes when the fetch ends, successfully or not.
-    if completed.blocking_recv().is_err() || cancel.is_cancelled() {
+    let Ok(fetch_warnings) = completed.blocking_recv() else {
+        return Ok(None);
+    };
+    if cancel.is_cancelled() {
         return Ok(None);
     }
 
-    let writer = match writer {
+    let mut writer = match writer {
         Some(writer) => writer,
         None => WorkbookWriter::new(target, columns.columns(), overwrite)?,
     };
+    about.warnings.extend(fetch_warnings);
+    writer.set_about(about);
     writer.finish_unless(|| cancel.is_cancelled())
+}
+
+/// Returns what the About sheet should warn of after a fetch: dropped
+/// duplicates, and a limited read that may have left accounts out.
+fn fetch_warnings(summary: &FetchSummary) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if summary.duplicates_dropped > 0 {
+        warnings.push(format!(
+            "{} accounts came twice while paging and were written once.",
+            summary.duplicates_dropped
+        ));
+    }
+    if let (true, Some(limit)) = (summary.may_be_truncated, summary.limit) {
+        warnings.push(format!(
+            "The export stopped at its limit of {limit} accounts, so more accounts may match. \
+             Export all matching accounts to get every one."
+        ));
+    }
+    warnings
 }
 
 /// Reads the pages of `plan` into `pages`, reporting progress at least every

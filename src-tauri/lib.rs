@@ -8,9 +8,11 @@
 //! - [`settings`]: the base URL and other saved preferences.
 //! - [`columns`]: how an account becomes a row of typed cells.
 //! - [`workbook`]: writes rows to an `.xlsx` file without ever leaving a broken one.
+//! - [`about`]: the facts of the workbook's "About this export" sheet.
 //! - [`demo_server`]: a DevRev-compatible server with generated accounts.
 //! - [`cli`]: the command line.
 
+pub mod about;
 pub mod cli;
 pub mod columns;
 pub mod commands;

@@ -34,6 +34,7 @@
 //! Which columns exist and how an account becomes cells is decided by
 //! [`crate::columns`]; this module only lays the cells out in Excel.
 
+mod about_sheet;
 mod cells;
 mod package;
 mod save;
@@ -49,7 +50,9 @@ use rust_xlsxwriter::XlsxError;
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
+use crate::about::AboutExport;
 use crate::columns::{AccountTable, CellValue, Column};
+pub use about_sheet::ABOUT_SHEET_NAME;
 use cells::{fit_cell_text, text_width};
 use package::{PackageError, StreamedSheet};
 use sheet_xml::{column_name, header_row, CutCell, FinishedBody, SheetBody};
@@ -283,6 +286,7 @@ pub struct WorkbookWriter {
     truncated: Vec<TruncatedCell>,
     /// Cells cut in the row being written; kept to reuse its allocation.
     cut: Vec<CutCell>,
+    about: Option<AboutExport>,
     started: Instant,
 }
 
@@ -339,6 +343,7 @@ impl WorkbookWriter {
             truncated_cells: 0,
             truncated: Vec::new(),
             cut: Vec::new(),
+            about: None,
             started,
         };
         writer.record_header_cuts(0, 0);
@@ -414,6 +419,12 @@ impl WorkbookWriter {
         Ok(())
     }
 
+    /// Adds an "About this export" sheet after the Accounts sheets, with the
+    /// facts of `about` and the writer's own warnings.
+    pub fn set_about(&mut self, about: AboutExport) {
+        self.about = Some(about);
+    }
+
     /// Saves the workbook to the temporary file and renames it to the target.
     ///
     /// # Errors
@@ -443,6 +454,7 @@ impl WorkbookWriter {
             .map(|header| text_width(header) + FILTER_BUTTON_WIDTH)
             .collect();
 
+        let about_warnings = self.about.as_ref().map(|about| self.warnings(about));
         let last = self
             .sheet
             .finish()
@@ -467,7 +479,20 @@ impl WorkbookWriter {
                 widths,
             })
             .collect();
-        let skeleton = build_skeleton(&headers, &layouts, &self.folder, &self.target)?;
+        let about = self.about.as_ref().map(|about| about_sheet::AboutFacts {
+            about,
+            accounts: self.rows_written,
+            sheets: &self.sheet_names,
+            warnings: about_warnings.clone().unwrap_or_default(),
+        });
+        let skeleton = build_skeleton(
+            &headers,
+            &layouts,
+            about.as_ref(),
+            &self.folder,
+            &self.target,
+        )?;
+        drop(about);
         drop(layouts);
 
         let last_column = column_name(self.headers.len().saturating_sub(1));
@@ -515,6 +540,35 @@ impl WorkbookWriter {
             "workbook written"
         );
         Ok(Some(summary))
+    }
+
+    /// Returns the warnings of the About sheet: the caller's, then the cut
+    /// cells and the sheet split.
+    fn warnings(&self, about: &AboutExport) -> Vec<String> {
+        let mut warnings = about.warnings.clone();
+        if self.truncated_cells > 0 {
+            let listed: Vec<String> = self
+                .truncated
+                .iter()
+                .take(10)
+                .map(|cell| format!("{}!{}", cell.sheet, cell.cell))
+                .collect();
+            warnings.push(format!(
+                "{} cells were longer than the {} characters a cell can contain. They were cut \
+                 and end with \"{TRUNCATION_MARKER}\". The first: {}.",
+                self.truncated_cells,
+                self.limits.max_cell_utf16,
+                listed.join(", ")
+            ));
+        }
+        if self.sheet_names.len() > 1 {
+            warnings.push(format!(
+                "The accounts continue over {} sheets, because one sheet has room for {} rows.",
+                self.sheet_names.len(),
+                self.limits.max_data_rows
+            ));
+        }
+        warnings
     }
 
     /// Ends the current sheet and starts the next one.
@@ -614,10 +668,11 @@ fn table_headers(headers: &[String], max_cell_utf16: usize) -> Vec<String> {
 fn build_skeleton(
     headers: &[String],
     layouts: &[skeleton::SheetLayout<'_>],
+    about: Option<&about_sheet::AboutFacts<'_>>,
     temp_folder: &Path,
     target: &Path,
 ) -> Result<Vec<u8>, WorkbookError> {
-    let built = std::panic::catch_unwind(|| skeleton::build(headers, layouts, temp_folder));
+    let built = std::panic::catch_unwind(|| skeleton::build(headers, layouts, about, temp_folder));
     match built {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(source)) => Err(WorkbookError::Xlsx {

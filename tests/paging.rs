@@ -14,6 +14,7 @@ use devrev_export::export::{
     export_to_file, preview, CancellationToken, FetchPlan, PreviewSink, Progress,
 };
 use devrev_export::token::Token;
+use devrev_export::workbook::ABOUT_SHEET_NAME;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "paging-test-token";
@@ -180,6 +181,33 @@ async fn export_writes_every_page() {
         .map(|index| generate_account(SEED, index).id)
         .collect();
     assert_eq!(ids, expected);
+    assert_about_sheet(&target, "2345", "accounts.list");
+}
+
+/// Checks the About sheet's account count and endpoint, and that the file
+/// has its two charts.
+fn assert_about_sheet(path: &Path, accounts: &str, endpoint: &str) {
+    let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
+    let about = workbook.worksheet_range(ABOUT_SHEET_NAME).unwrap();
+    let value_of = |label: &str| {
+        about
+            .rows()
+            .find(|row| row[0] == Data::String(label.into()))
+            .map(|row| row[1].to_string())
+    };
+    assert_eq!(value_of("Accounts").as_deref(), Some(accounts));
+    assert_eq!(value_of("Endpoint").as_deref(), Some(endpoint));
+    assert!(value_of("Accounts per tier").is_some());
+
+    let archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let charts = archive
+        .file_names()
+        .filter(|name| {
+            name.as_deref()
+                .is_ok_and(|name| name.starts_with("xl/charts/chart"))
+        })
+        .count();
+    assert_eq!(charts, 2);
 }
 
 /// Values of the "DevRev ID" column of every sheet, in sheet order.
@@ -187,6 +215,9 @@ fn exported_ids(path: &Path) -> Vec<String> {
     let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
     let mut ids = Vec::new();
     for name in workbook.sheet_names() {
+        if name == ABOUT_SHEET_NAME {
+            continue;
+        }
         let sheet = workbook.worksheet_range(&name).unwrap();
         let mut rows = sheet.rows();
         let header = rows.next().unwrap();

@@ -24,6 +24,7 @@ use rust_xlsxwriter::{
     ColNum, Format, RowNum, Table, TableColumn, TableStyle, Workbook, XlsxError,
 };
 
+use super::about_sheet::{add_about_sheet, AboutFacts};
 use super::DATETIME_NUMBER_FORMAT;
 
 /// What the skeleton needs to know of one Accounts sheet.
@@ -42,6 +43,7 @@ pub(super) struct SheetLayout<'a> {
 pub(super) fn build(
     headers: &[String],
     sheets: &[SheetLayout<'_>],
+    about: Option<&AboutFacts<'_>>,
     temp_folder: &Path,
 ) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
@@ -82,6 +84,9 @@ pub(super) fn build(
         worksheet.write_blank(1, 2, &wrap)?;
     }
 
+    if let Some(about) = about {
+        add_about_sheet(&mut workbook, about)?;
+    }
     workbook.save_to_buffer()
 }
 
@@ -173,8 +178,8 @@ pub(super) fn styles(temp_folder: &Path) -> Result<Styles, String> {
         data_rows: 1,
         widths: &[10.0],
     };
-    let bytes =
-        build(&["Header".to_owned()], &[layout], temp_folder).map_err(|error| error.to_string())?;
+    let bytes = build(&["Header".to_owned()], &[layout], None, temp_folder)
+        .map_err(|error| error.to_string())?;
     let xml = super::package::read_entry(&bytes, &sheet_entry_name(0))
         .map_err(|error| error.to_string())?;
     Ok(split_sheet(&xml, "A1:A2")?.styles)
@@ -198,7 +203,7 @@ mod tests {
         };
         let folder = tempfile::tempdir().unwrap();
         let headers = ["Name".to_owned(), "Created".to_owned()];
-        let bytes = build(&headers, &[layout], folder.path()).unwrap();
+        let bytes = build(&headers, &[layout], None, folder.path()).unwrap();
         let xml = super::super::package::read_entry(&bytes, "xl/worksheets/sheet1.xml").unwrap();
 
         let parts = split_sheet(&xml, "A1:B4").unwrap();
