@@ -347,14 +347,22 @@ fn print_columns() {
             entry.key, entry.header, kind, entry.description
         );
     }
-    println!(
-        "{:key_width$}  {:header_width$}  {:8}  {}",
-        "custom_fields.<key>", "", "", "One custom field, such as custom_fields.tnt__region"
-    );
-    println!(
-        "{:key_width$}  {:header_width$}  {:8}  {}",
-        OTHER_CUSTOM_FIELDS_KEY, "", "", "Every custom field not named before it; must come last"
-    );
+    let extras = [
+        (
+            "custom_fields.<key>",
+            "One custom field, such as custom_fields.tnt__region",
+        ),
+        (
+            OTHER_CUSTOM_FIELDS_KEY,
+            "Every custom field not named before it; must come last",
+        ),
+    ];
+    for (key, description) in extras {
+        println!(
+            "{key:key_width$}  {:header_width$}  {:8}  {description}",
+            "", ""
+        );
+    }
 }
 
 /// Returns the time-zone policy saved by the app, or the default (local)
