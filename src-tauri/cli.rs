@@ -203,7 +203,7 @@ async fn export(args: ExportArgs) -> CommandResult {
     let policy = match (args.time_zone, format) {
         (Some(policy), _) => policy,
         (None, ExportFormat::Csv) => saved_time_zone().await?,
-        // The workbook writer shows dates in UTC whatever the setting says.
+        // The workbook writer shows dates in UTC whatever the saved setting is.
         (None, ExportFormat::Xlsx) => TimeZonePolicy::Utc,
     };
     let options = ColumnOptions {

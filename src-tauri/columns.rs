@@ -280,7 +280,7 @@ pub struct CatalogueColumn {
     /// Header without the time zone, such as `Created`.
     pub header: &'static str,
     pub kind: ColumnKind,
-    /// What the column contains, in a few words.
+    /// Contents of the column, in a few words.
     pub description: &'static str,
 }
 
@@ -297,8 +297,8 @@ pub fn catalogue() -> Vec<CatalogueColumn> {
         .collect()
 }
 
-/// How a [`ColumnSet`] lays out an export: which columns in which order, the
-/// time zone named in date headers, and display names for custom fields.
+/// Layout options of a [`ColumnSet`]: the columns and their order, the time
+/// zone named in date headers, and display names for custom fields.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColumnOptions {
     pub choice: ColumnChoice,
@@ -311,11 +311,12 @@ pub struct ColumnOptions {
     pub custom_labels: HashMap<String, String>,
 }
 
-/// Columns that grow as pages of accounts arrive: the chosen columns in the
-/// chosen order, then, when the choice ends with [`OTHER_CUSTOM_FIELDS_KEY`],
-/// one column per further custom field key in the order keys first appear
-/// (sorted by key within a page). Columns are only ever appended, so rows
-/// built earlier stay aligned: they are just shorter.
+/// Columns that grow as pages of accounts arrive. They start with the chosen
+/// columns in the chosen order. When the choice ends with
+/// [`OTHER_CUSTOM_FIELDS_KEY`], each further custom field key gets a column
+/// in the order keys first appear (sorted by key within a page). Columns are
+/// only ever appended, so rows built earlier stay aligned: they are just
+/// shorter.
 #[derive(Debug, Clone)]
 pub struct ColumnSet {
     columns: Vec<Column>,
@@ -324,7 +325,7 @@ pub struct ColumnSet {
     used_headers: HashSet<String>,
     /// True when custom fields that the choice does not name get columns.
     other_custom_fields: bool,
-    /// Custom field keys, without the prefix, that never get a column of their own.
+    /// Custom field keys, without the prefix, that [`OTHER_CUSTOM_FIELDS_KEY`] leaves out.
     hidden: HashSet<String>,
     custom_labels: HashMap<String, String>,
 }

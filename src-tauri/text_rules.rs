@@ -14,7 +14,7 @@
 //! 3. [`starts_like_formula`]: text that starts with `=`, `+`, `-`, `@`, tab,
 //!    CR or NUL is still written as text. The xlsx writer writes it as a
 //!    string cell; the CSV writer adds a leading apostrophe ([`csv_text`]).
-//! 4. [`LinkDecision`]: a cell that holds one http or https address becomes a
+//! 4. [`LinkDecision`]: a cell that contains one http or https address becomes a
 //!    link while the sheet has fewer than [`EXCEL_MAX_LINKS_PER_SHEET`] links
 //!    and the address is at most [`MAX_LINK_UTF16`] long. The cell shows the
 //!    text either way.
@@ -26,9 +26,9 @@ use std::collections::HashSet;
 pub const REPLACEMENT_CHARACTER: char = '\u{FFFD}';
 
 /// Characters that make Excel, LibreOffice or Google Sheets read a cell typed
-/// or imported from CSV as a formula when they come first: the OWASP ASVS 4
-/// requirement 1.2.10 list (`=`, `+`, `-`, `@`, tab, NUL) plus CR, which
-/// several CSV sanitisers add.
+/// or imported from CSV as a formula when they come first. These are the
+/// OWASP ASVS 5.0 requirement 1.2.10 list (`=`, `+`, `-`, `@`, tab, NUL) plus
+/// CR, which some CSV sanitisers add.
 pub const FORMULA_PREFIXES: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\0'];
 
 /// Maximum length of a worksheet name in UTF-16 units (Excel's limit, which
@@ -221,7 +221,7 @@ pub fn link_target(text: &str) -> Option<String> {
     Some(candidate)
 }
 
-/// What a writer does with one text cell of a links column.
+/// The action a writer takes for one text cell of a links column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkDecision {
     /// Write a link to this address. The cell shows its own text.

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Which clock dates are shown in.
+/// The clock that dates are shown in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeZonePolicy {

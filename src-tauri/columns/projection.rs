@@ -2,7 +2,7 @@
 //!
 //! [`crate::export`] builds its rows with [`ColumnSet::new`]: every column,
 //! dates in UTC. A [`ColumnProjection`] picks, orders and renames those
-//! columns as the options say, matching them by key, so a preview or a CSV
+//! columns as the options set them, matching them by key, so a preview or a CSV
 //! export can follow the user's choice without changing how pages are read.
 //!
 //! NOTE: once `crate::export` builds its rows with

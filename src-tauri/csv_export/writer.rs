@@ -2,9 +2,9 @@
 //! broken file.
 //!
 //! The file is UTF-8 with a byte-order mark, so Excel reads accented letters
-//! right, and follows RFC 4180: fields separated by commas, records ended by
-//! CRLF, and a field quoted (with inner quotes doubled) when it contains a
-//! comma, a quote, CR or LF. Each cell follows [`crate::text_rules`]:
+//! right. It follows RFC 4180: commas separate fields and CRLF ends each
+//! record. A field that contains a comma, a quote, CR or LF is quoted, with
+//! inner quotes doubled. Each cell follows [`crate::text_rules`]:
 //!
 //! - text is cleaned by [`clean_cell_text`](crate::text_rules::clean_cell_text)
 //!   and gets a leading apostrophe when it starts like a formula;

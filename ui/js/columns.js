@@ -202,7 +202,7 @@ export class ColumnChooser {
 
   /**
    * Moves the column at `index` one place up (-1) or down (1), keeps focus on
-   * it and says where it went.
+   * it and announces its new position.
    */
   move(index, delta) {
     const target = index + delta;
