@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing the app need on Debian or
 # Ubuntu: the WebKitGTK and D-Bus development packages, a virtual display,
-# a Secret Service (gnome-keyring), the WebDriver for WebKitGTK and
+# a Secret Service (gnome-keyring), the WebDriver for WebKitGTK,
+# LibreOffice Calc without a GUI (the workbook conversion test) and
 # tauri-driver. Each part is skipped when it is already there.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ packages=(
   libssl-dev libdbus-1-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xauth dbus gnome-keyring webkit2gtk-driver)
+  packages+=(xvfb xauth dbus gnome-keyring webkit2gtk-driver libreoffice-calc-nogui)
 fi
 
 missing=()

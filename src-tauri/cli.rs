@@ -1,6 +1,6 @@
-//! The command line: `export` runs an export without the window, and
-//! `demo-server` serves generated sample accounts. Without a command the app
-//! window opens.
+//! The command line: `export` runs an export without the window, `columns`
+//! lists the column keys, and `demo-server` serves generated sample accounts.
+//! Without a command the app window opens.
 //!
 //! The command names, options, `DEVREV_TOKEN` and exit statuses are a public
 //! interface that IT staff script: change them only in ways that keep old
@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::columns::{catalogue, ColumnChoice, ColumnOptions, OTHER_CUSTOM_FIELDS_KEY};
+use crate::csv_export::{export_csv_to_file, with_csv_extension, ExportFormat};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::paging::PagingLimits;
 use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient};
@@ -19,6 +21,7 @@ use crate::export::{
     export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, Progress,
 };
 use crate::settings::SettingsStore;
+use crate::time_zone::{ExportTimeZone, TimeZonePolicy};
 use crate::token::{KeyringError, Token, TokenStore};
 
 /// Environment variable with the API token for the command line. When set,
@@ -40,7 +43,7 @@ pub const EXIT_CANCELLED: u8 = 130;
 #[command(
     name = "devrev-accounts-export",
     version,
-    about = "Export DevRev accounts to Excel workbooks. Run without a command to open the app.",
+    about = "Export DevRev accounts to Excel workbooks or CSV files. Run without a command to open the app.",
     after_help = "Exit status: 0 success, 2 invalid input, 3 missing or rejected token, 4 API or network failure, 5 file could not be written, 130 cancelled with Ctrl+C."
 )]
 struct Cli {
@@ -50,18 +53,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Export accounts to an Excel workbook without opening the window.
+    /// Export accounts to an Excel workbook or a CSV file without opening the window.
     ///
     /// The token comes from the DEVREV_TOKEN environment variable when it is
     /// set, otherwise from the keyring where the app saved it.
     Export(ExportArgs),
+    /// List the column keys that `export --columns` takes, in the default order.
+    Columns,
     /// Serve generated sample accounts through a DevRev-compatible API on this computer.
     DemoServer(DemoServerArgs),
 }
 
 #[derive(Debug, Args)]
 struct ExportArgs {
-    /// Workbook to write. `.xlsx` is appended when the name lacks it.
+    /// File to write. Its extension picks the format when --format is not
+    /// given: `.csv` writes CSV, anything else a workbook. The format's
+    /// extension is appended when the name lacks it.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// JSON file with the accounts.export request body in the API's field
@@ -80,6 +87,19 @@ struct ExportArgs {
     /// filters file is then ignored.
     #[arg(long)]
     all: bool,
+    /// File format: `xlsx` (Excel workbook) or `csv` (UTF-8 with a
+    /// byte-order mark). Default: `csv` when FILE ends in .csv, else `xlsx`.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<ExportFormat>,
+    /// Columns to write, in order, as comma-separated keys such as
+    /// `display_name,tier,custom_fields.*`. Run the `columns` command for the
+    /// keys. Default: every column in the default order.
+    #[arg(long, value_name = "KEYS")]
+    columns: Option<String>,
+    /// Time zone of dates: `local` or `utc`. Headers name the offset, such as
+    /// "Created (UTC+01:00)". Default: the one saved in the app, else local.
+    #[arg(long, value_name = "ZONE")]
+    time_zone: Option<TimeZonePolicy>,
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +143,10 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Export(args) => export(args).await,
+            Command::Columns => {
+                print_columns();
+                Ok(())
+            }
             Command::DemoServer(args) => demo_server(args).await,
         }
     });
@@ -143,8 +167,25 @@ type CommandResult = Result<(), (u8, AppError)>;
 
 async fn export(args: ExportArgs) -> CommandResult {
     let request = read_filters(args.filters.as_ref()).await?;
+    let choice = match &args.columns {
+        Some(list) => ColumnChoice::parse_list(list).map_err(|error| {
+            let mut app_error = AppError::from(error);
+            app_error.message = format!(
+                "--columns: {} Run `devrev-accounts-export columns` to list them.",
+                app_error.message
+            );
+            (EXIT_BAD_INPUT, app_error)
+        })?,
+        None => ColumnChoice::default(),
+    };
 
-    let target = with_xlsx_extension(&args.out);
+    let format = args
+        .format
+        .unwrap_or_else(|| ExportFormat::for_path(&args.out));
+    let target = match format {
+        ExportFormat::Xlsx => with_xlsx_extension(&args.out),
+        ExportFormat::Csv => with_csv_extension(&args.out),
+    };
     if !args.overwrite && target.exists() {
         return Err(bad_input(
             "file_exists",
@@ -159,12 +200,22 @@ async fn export(args: ExportArgs) -> CommandResult {
         Some(text) => BaseUrl::parse(text).map_err(|error| (EXIT_BAD_INPUT, error.into()))?,
         None => saved_base_url().await?,
     };
+    let policy = match args.time_zone {
+        Some(policy) => policy,
+        None => saved_time_zone().await?,
+    };
+    let options = ColumnOptions {
+        choice,
+        time_zone: ExportTimeZone::resolve(policy),
+        custom_labels: Default::default(),
+    };
     let token = resolve_token().await?;
     let client = DevRevClient::new(base_url.clone(), token);
     let plan = FetchPlan {
         request,
         all: args.all,
         limits: PagingLimits::default(),
+        columns: options.clone(),
     };
 
     eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
@@ -178,30 +229,45 @@ async fn export(args: ExportArgs) -> CommandResult {
         })
     };
     let mut reporter = ProgressReporter::new();
-    let result = export_to_file(
-        &client,
-        &plan,
-        &target,
-        args.overwrite,
-        &cancel,
-        |progress| reporter.show(progress),
-    )
-    .await;
+    let result = match format {
+        ExportFormat::Xlsx => export_to_file(
+            &client,
+            &plan,
+            &target,
+            args.overwrite,
+            &cancel,
+            |progress| reporter.show(progress),
+        )
+        .await
+        .map_err(|error| {
+            let status = match &error {
+                crate::export::ExportError::Workbook(_) => EXIT_FILE,
+                crate::export::ExportError::Fetch(fetch) => fetch_status(fetch),
+            };
+            (status, AppError::from(error))
+        }),
+        ExportFormat::Csv => export_csv_to_file(
+            &client,
+            &plan,
+            &options,
+            &target,
+            args.overwrite,
+            &cancel,
+            |progress| reporter.show(progress),
+        )
+        .await
+        .map_err(|error| {
+            let status = match &error {
+                crate::csv_export::CsvExportError::Csv(_) => EXIT_FILE,
+                crate::csv_export::CsvExportError::Fetch(fetch) => fetch_status(fetch),
+            };
+            (status, AppError::from(error))
+        }),
+    };
     reporter.finish();
     on_ctrl_c.abort();
 
-    let summary = result.map_err(|error| {
-        let status = match &error {
-            crate::export::ExportError::Workbook(_) => EXIT_FILE,
-            crate::export::ExportError::Fetch(crate::devrev::paging::PagingError::Api(api))
-                if matches!(api.status(), Some(401 | 403)) =>
-            {
-                EXIT_TOKEN
-            }
-            crate::export::ExportError::Fetch(_) => EXIT_API,
-        };
-        (status, AppError::from(error))
-    })?;
+    let summary = result?;
     if summary.cancelled {
         return Err((
             EXIT_CANCELLED,
@@ -216,6 +282,77 @@ async fn export(args: ExportArgs) -> CommandResult {
     }
     print_summary(&summary, plan.request.first);
     Ok(())
+}
+
+/// Returns the exit status of a failed fetch: a rejected token or any other
+/// API or network failure.
+fn fetch_status(error: &crate::devrev::paging::PagingError) -> u8 {
+    match error {
+        crate::devrev::paging::PagingError::Api(api) if matches!(api.status(), Some(401 | 403)) => {
+            EXIT_TOKEN
+        }
+        _ => EXIT_API,
+    }
+}
+
+/// Prints the column keys with their headers, kinds and descriptions.
+fn print_columns() {
+    let entries = catalogue();
+    let key_width = entries
+        .iter()
+        .map(|entry| entry.key.len())
+        .chain([OTHER_CUSTOM_FIELDS_KEY.len(), "custom_fields.<key>".len()])
+        .max()
+        .unwrap_or(0);
+    let header_width = entries
+        .iter()
+        .map(|entry| entry.header.len())
+        .max()
+        .unwrap_or(0);
+
+    println!("Columns in the default order. Pass keys to `export --columns`, separated by commas.");
+    println!();
+    for entry in &entries {
+        let kind = serde_json::to_value(entry.kind)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        println!(
+            "{:key_width$}  {:header_width$}  {:8}  {}",
+            entry.key, entry.header, kind, entry.description
+        );
+    }
+    let extras = [
+        (
+            "custom_fields.<key>",
+            "One custom field, such as custom_fields.tnt__region",
+        ),
+        (
+            OTHER_CUSTOM_FIELDS_KEY,
+            "Every custom field not named before it; must come last",
+        ),
+    ];
+    for (key, description) in extras {
+        println!(
+            "{key:key_width$}  {:header_width$}  {:8}  {description}",
+            "", ""
+        );
+    }
+}
+
+/// Returns the time-zone policy saved by the app, or the default (local)
+/// when nothing is saved.
+async fn saved_time_zone() -> Result<TimeZonePolicy, (u8, AppError)> {
+    let store = SettingsStore::in_config_dir().map_err(|error| (EXIT_BAD_INPUT, error.into()))?;
+    let settings = store.saved_settings().await.map_err(|error| {
+        let mut app_error = AppError::from(error);
+        app_error.message = format!(
+            "{} Or give the time zone with --time-zone.",
+            app_error.message
+        );
+        (EXIT_BAD_INPUT, app_error)
+    })?;
+    Ok(settings.time_zone)
 }
 
 /// Prints what was saved, then notes on anything the user should check.
@@ -485,6 +622,52 @@ mod tests {
         assert_eq!(args.out, PathBuf::from("a.xlsx"));
         assert_eq!(args.filters, Some(PathBuf::from("f.json")));
         assert!(args.overwrite);
+    }
+
+    #[test]
+    fn export_format_columns_and_zone_parse() {
+        let cli = Cli::try_parse_from([
+            "app",
+            "export",
+            "--out",
+            "a",
+            "--format",
+            "CSV",
+            "--columns",
+            "display_name,tier",
+            "--time-zone",
+            "utc",
+        ])
+        .unwrap();
+
+        let Some(Command::Export(args)) = cli.command else {
+            panic!("not an export");
+        };
+        assert_eq!(args.format, Some(ExportFormat::Csv));
+        assert_eq!(args.columns.as_deref(), Some("display_name,tier"));
+        assert_eq!(args.time_zone, Some(TimeZonePolicy::Utc));
+    }
+
+    #[test]
+    fn invalid_format_and_zone_rejected() {
+        let format = Cli::try_parse_from(["app", "export", "--out", "a", "--format", "ods"]);
+        let zone = Cli::try_parse_from(["app", "export", "--out", "a", "--time-zone", "cet"]);
+
+        assert!(format
+            .unwrap_err()
+            .to_string()
+            .contains("Invalid format `ods`"));
+        assert!(zone
+            .unwrap_err()
+            .to_string()
+            .contains("Invalid time zone `cet`"));
+    }
+
+    #[test]
+    fn columns_command_parses() {
+        let cli = Cli::try_parse_from(["app", "columns"]).unwrap();
+
+        assert!(matches!(cli.command, Some(Command::Columns)));
     }
 
     #[test]

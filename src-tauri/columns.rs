@@ -1,9 +1,11 @@
 //! The column catalogue: which columns an export has, in what order, and how an
 //! [`Account`] becomes one row of typed cells.
 //!
-//! The results grid in the app and the Excel writer both read the same
-//! [`AccountTable`], so a column's header, order and cell type are defined only
-//! here. Writing cells to a file is left to [`crate::workbook`].
+//! The results grid in the app and the file writers all read the same
+//! [`ColumnSet`], so a column's header, order and cell type are defined only
+//! here. [`ColumnOptions`] carry the user's [`ColumnChoice`], the time zone
+//! named in date headers and the display names of custom fields. Writing
+//! cells to a file is left to [`crate::workbook`] and [`crate::csv_export`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -12,6 +14,11 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::devrev::models::{Account, AccountSummary, ArtifactSummary, UserSummary};
+use crate::time_zone::ExportTimeZone;
+
+mod choice;
+
+pub use choice::{ColumnChoice, ColumnChoiceError, OTHER_CUSTOM_FIELDS_KEY};
 
 /// Separator between the items of a list field in one cell.
 pub const LIST_SEPARATOR: &str = "; ";
@@ -69,7 +76,9 @@ pub struct AccountTable {
 /// A column that every export has, with the function that reads its cell.
 struct StandardColumn {
     key: &'static str,
+    /// Header without the time zone, which date columns get from the options.
     header: &'static str,
+    description: &'static str,
     kind: ColumnKind,
     cell: fn(&Account) -> CellValue,
 }
@@ -79,90 +88,105 @@ const STANDARD_COLUMNS: [StandardColumn; 19] = [
     StandardColumn {
         key: "display_id",
         header: "Account ID",
+        description: "Short ID shown in DevRev, such as ACC-42",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.display_id),
     },
     StandardColumn {
         key: "display_name",
         header: "Name",
+        description: "Account name",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.display_name),
     },
     StandardColumn {
         key: "tier",
         header: "Tier",
+        description: "Account tier, such as Enterprise",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.tier),
     },
     StandardColumn {
         key: "subtype",
         header: "Subtype",
+        description: "Subtype of the account's custom type",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.subtype),
     },
     StandardColumn {
         key: "owned_by",
         header: "Owners",
+        description: "Owners as Name <email>, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.owned_by.iter().map(UserSummary::label)),
     },
     StandardColumn {
         key: "domains",
         header: "Domains",
+        description: "Domains, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.domains.iter().cloned()),
     },
     StandardColumn {
         key: "websites",
         header: "Websites",
+        description: "Websites, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.websites.iter().cloned()),
     },
     StandardColumn {
         key: "tags",
         header: "Tags",
+        description: "Tags as name or name: value, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.tags.iter().map(|tag| tag.label())),
     },
     StandardColumn {
         key: "external_refs",
         header: "External refs",
+        description: "IDs of the account in other systems, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.external_refs.iter().cloned()),
     },
     StandardColumn {
         key: "description",
         header: "Description",
+        description: "Description text",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.description),
     },
     StandardColumn {
         key: "created_date",
-        header: "Created (UTC)",
+        header: "Created",
+        description: "When the account was created",
         kind: ColumnKind::DateTime,
         cell: |account| optional_datetime(account.created_date),
     },
     StandardColumn {
         key: "created_by",
         header: "Created by",
+        description: "Who created the account, as Name <email>",
         kind: ColumnKind::Text,
         cell: |account| optional_user(&account.created_by),
     },
     StandardColumn {
         key: "modified_date",
-        header: "Modified (UTC)",
+        header: "Modified",
+        description: "When the account was last changed",
         kind: ColumnKind::DateTime,
         cell: |account| optional_datetime(account.modified_date),
     },
     StandardColumn {
         key: "modified_by",
         header: "Modified by",
+        description: "Who last changed the account, as Name <email>",
         kind: ColumnKind::Text,
         cell: |account| optional_user(&account.modified_by),
     },
     StandardColumn {
         key: "primary_account",
         header: "Primary account",
+        description: "Parent account as Name (ACC-1)",
         kind: ColumnKind::Text,
         cell: |account| match &account.primary_account {
             Some(primary) => text(account_label(primary)),
@@ -172,24 +196,28 @@ const STANDARD_COLUMNS: [StandardColumn; 19] = [
     StandardColumn {
         key: "artifacts",
         header: "Artifacts",
+        description: "Attached files by name, separated by semicolons",
         kind: ColumnKind::Text,
         cell: |account| joined(account.artifacts.iter().map(artifact_label)),
     },
     StandardColumn {
         key: "custom_schema_fragments",
         header: "Custom schema fragments",
+        description: "IDs of the account's custom schema fragments",
         kind: ColumnKind::Text,
         cell: |account| joined(account.custom_schema_fragments.iter().cloned()),
     },
     StandardColumn {
         key: "stock_schema_fragment",
         header: "Stock schema fragment",
+        description: "ID of the account's stock schema fragment",
         kind: ColumnKind::Text,
         cell: |account| optional_text(&account.stock_schema_fragment),
     },
     StandardColumn {
         key: "id",
         header: "DevRev ID",
+        description: "Full DevRev object ID, such as don:core:…:account/42",
         kind: ColumnKind::Text,
         cell: |account| text(account.id.clone()),
     },
@@ -242,16 +270,62 @@ pub fn build_columns(accounts: &[Account]) -> Vec<Column> {
     set.columns
 }
 
-/// Columns that grow as pages of accounts arrive: the standard columns, then
-/// one column per custom field key in the order keys first appear (sorted by
-/// key within a page). Columns are only ever appended, so rows built earlier
-/// stay aligned: they are just shorter.
+/// One column of the catalogue, as `columns` on the command line and the
+/// column chooser in the app list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CatalogueColumn {
+    pub key: &'static str,
+    /// Header without the time zone, such as `Created`.
+    pub header: &'static str,
+    pub kind: ColumnKind,
+    /// Contents of the column, in a few words.
+    pub description: &'static str,
+}
+
+/// Lists the standard columns in their default order.
+pub fn catalogue() -> Vec<CatalogueColumn> {
+    STANDARD_COLUMNS
+        .iter()
+        .map(|standard| CatalogueColumn {
+            key: standard.key,
+            header: standard.header,
+            kind: standard.kind,
+            description: standard.description,
+        })
+        .collect()
+}
+
+/// Layout options of a [`ColumnSet`]: the columns and their order, the time
+/// zone named in date headers, and display names for custom fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnOptions {
+    pub choice: ColumnChoice,
+    /// Zone named in the headers of date columns. The default, UTC, is what
+    /// [`ColumnSet::new`] uses.
+    pub time_zone: ExportTimeZone,
+    /// Display names of custom fields by field key, such as `tnt__region` →
+    /// `Sales region`, from the org's schema. A field without one gets a
+    /// header made from its key.
+    pub custom_labels: HashMap<String, String>,
+}
+
+/// Columns that grow as pages of accounts arrive. They start with the chosen
+/// columns in the chosen order. When the choice ends with
+/// [`OTHER_CUSTOM_FIELDS_KEY`], each further custom field key gets a column
+/// in the order keys first appear (sorted by key within a page). Columns are
+/// only ever appended, so rows built earlier stay aligned: they are just
+/// shorter.
 #[derive(Debug, Clone)]
 pub struct ColumnSet {
     columns: Vec<Column>,
     /// Position in `columns` and the kinds of the non-empty cells of each custom key.
     custom: HashMap<String, (usize, HashSet<ColumnKind>)>,
     used_headers: HashSet<String>,
+    /// True when custom fields that the choice does not name get columns.
+    other_custom_fields: bool,
+    /// Custom field keys, without the prefix, that [`OTHER_CUSTOM_FIELDS_KEY`] leaves out.
+    hidden: HashSet<String>,
+    custom_labels: HashMap<String, String>,
 }
 
 /// Changes made by one [`ColumnSet::observe`] call.
@@ -277,25 +351,57 @@ impl Default for ColumnSet {
 }
 
 impl ColumnSet {
-    /// Starts with the standard columns only.
+    /// Starts with the standard columns only, in the default order, with
+    /// dates in UTC and every custom field added as it appears.
     pub fn new() -> Self {
-        let columns: Vec<Column> = STANDARD_COLUMNS
+        Self::with_options(&ColumnOptions::default())
+    }
+
+    /// Starts with the columns that `options` names.
+    ///
+    /// Keys this version does not know are skipped, and a key named twice
+    /// gets one column, so that a choice saved by another version of the app
+    /// still works. [`ColumnChoice::new`] rejects both for new input.
+    pub fn with_options(options: &ColumnOptions) -> Self {
+        let zone = &options.time_zone;
+        let used_headers = STANDARD_COLUMNS
             .iter()
-            .map(|standard| Column {
-                key: standard.key.to_owned(),
-                header: standard.header.to_owned(),
-                kind: standard.kind,
-            })
+            .map(|standard| standard_header(standard, zone).to_lowercase())
             .collect();
-        let used_headers = columns
+        let hidden = options
+            .choice
+            .hidden()
             .iter()
-            .map(|column| column.header.to_lowercase())
+            .filter_map(|key| key.strip_prefix(CUSTOM_FIELD_KEY_PREFIX))
+            .map(str::to_owned)
             .collect();
-        ColumnSet {
-            columns,
+        let mut set = ColumnSet {
+            columns: Vec::new(),
             custom: HashMap::new(),
             used_headers,
+            other_custom_fields: false,
+            hidden,
+            custom_labels: options.custom_labels.clone(),
+        };
+
+        for key in options.choice.keys() {
+            if key == OTHER_CUSTOM_FIELDS_KEY {
+                set.other_custom_fields = true;
+            } else if let Some(field) = key.strip_prefix(CUSTOM_FIELD_KEY_PREFIX) {
+                if !field.is_empty() && !set.custom.contains_key(field) {
+                    set.add_custom_column(field, HashSet::new());
+                }
+            } else if let Some(standard) = find_standard(key) {
+                if !set.columns.iter().any(|column| column.key == standard.key) {
+                    set.columns.push(Column {
+                        key: standard.key.to_owned(),
+                        header: standard_header(standard, zone),
+                        kind: standard.kind,
+                    });
+                }
+            }
         }
+        set
     }
 
     /// Returns the columns seen so far.
@@ -303,8 +409,9 @@ impl ColumnSet {
         &self.columns
     }
 
-    /// Adds a column for each custom field key not seen before and updates the
-    /// kinds of custom columns from the cells of `accounts`.
+    /// Adds a column for each custom field key not seen before, unless the
+    /// choice leaves it out, and updates the kinds of custom columns from the
+    /// cells of `accounts`.
     pub fn observe(&mut self, accounts: &[Account]) -> ColumnChange {
         let mut page_kinds: BTreeMap<&str, HashSet<ColumnKind>> = BTreeMap::new();
         for account in accounts {
@@ -321,6 +428,7 @@ impl ColumnSet {
             kinds_changed: false,
         };
         for (key, kinds) in page_kinds {
+            let accepts_new = self.accepts_new_custom_field(key);
             match self.custom.get_mut(key) {
                 Some((position, known)) => {
                     let before = known.len();
@@ -332,16 +440,11 @@ impl ColumnSet {
                         column.kind = kind;
                     }
                 }
-                None => {
-                    self.columns.push(Column {
-                        key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
-                        header: unique_header(key, &mut self.used_headers),
-                        kind: merged_kind(&kinds),
-                    });
-                    self.custom
-                        .insert(key.to_owned(), (self.columns.len() - 1, kinds));
+                None if accepts_new => {
+                    self.add_custom_column(key, kinds);
                     change.added += 1;
                 }
+                None => {}
             }
         }
         change
@@ -353,6 +456,41 @@ impl ColumnSet {
             .iter()
             .map(|account| build_row(account, &self.columns))
             .collect()
+    }
+
+    /// Returns whether a custom field without a column yet gets one.
+    fn accepts_new_custom_field(&self, key: &str) -> bool {
+        self.other_custom_fields && !self.hidden.contains(key)
+    }
+
+    /// Appends the column of custom field `key` (without the prefix).
+    fn add_custom_column(&mut self, key: &str, kinds: HashSet<ColumnKind>) {
+        let preferred = self
+            .custom_labels
+            .get(key)
+            .map(|label| label.trim())
+            .filter(|label| !label.is_empty())
+            .map_or_else(|| readable_key(key), str::to_owned);
+        self.columns.push(Column {
+            key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
+            header: unique_header(key, preferred, &mut self.used_headers),
+            kind: merged_kind(&kinds),
+        });
+        self.custom
+            .insert(key.to_owned(), (self.columns.len() - 1, kinds));
+    }
+}
+
+/// Returns the standard column with `key`, if there is one.
+fn find_standard(key: &str) -> Option<&'static StandardColumn> {
+    STANDARD_COLUMNS.iter().find(|standard| standard.key == key)
+}
+
+/// Returns a standard column's header, with the zone for date columns.
+fn standard_header(standard: &StandardColumn, zone: &ExportTimeZone) -> String {
+    match standard.kind {
+        ColumnKind::DateTime => zone.header(standard.header),
+        _ => standard.header.to_owned(),
     }
 }
 
@@ -379,10 +517,7 @@ pub fn build_row(account: &Account, columns: &[Column]) -> Vec<CellValue> {
                     .get(field)
                     .map_or(CellValue::Empty, custom_field_cell);
             }
-            STANDARD_COLUMNS
-                .iter()
-                .find(|standard| standard.key == column.key)
-                .map_or(CellValue::Empty, |standard| (standard.cell)(account))
+            find_standard(&column.key).map_or(CellValue::Empty, |standard| (standard.cell)(account))
         })
         .collect()
 }
@@ -394,7 +529,7 @@ pub fn build_row(account: &Account, columns: &[Column]) -> Vec<CellValue> {
 /// `12345678901234567890` stays text with all its digits. An array becomes its
 /// items joined with [`LIST_SEPARATOR`] and an object its compact JSON.
 /// `null`, `""`, `[]` and `{}` are empty.
-fn custom_field_cell(value: &Value) -> CellValue {
+pub fn custom_field_cell(value: &Value) -> CellValue {
     match value {
         Value::Null => CellValue::Empty,
         Value::Bool(flag) => CellValue::Bool(*flag),
@@ -438,14 +573,14 @@ fn number_cell(number: &serde_json::Number) -> CellValue {
     }
 }
 
-/// Turns a custom field key into a header that no other column uses yet,
-/// comparing case-insensitively, and records it in `used_headers`.
-fn unique_header(key: &str, used_headers: &mut HashSet<String>) -> String {
-    let readable = readable_key(key);
-    let mut header = if readable.is_empty() {
+/// Turns a custom field's preferred header (its display name or readable
+/// key) into one that no other column uses yet, comparing case-insensitively,
+/// and records it in `used_headers`. An empty preference falls back to the key.
+fn unique_header(key: &str, preferred: String, used_headers: &mut HashSet<String>) -> String {
+    let mut header = if preferred.is_empty() {
         key.to_owned()
     } else {
-        readable
+        preferred
     };
     if used_headers.contains(&header.to_lowercase()) {
         header = format!("{header} ({key})");
@@ -1017,5 +1152,138 @@ mod tests {
         assert!(change.kinds_changed);
         assert_eq!(change.added, 0);
         assert_eq!(set.columns().last().unwrap().kind, ColumnKind::Text);
+    }
+
+    #[test]
+    fn catalogue_matches_default_columns() {
+        let catalogue = catalogue();
+        let set = ColumnSet::new();
+
+        let catalogue_keys: Vec<&str> = catalogue.iter().map(|entry| entry.key).collect();
+        let set_keys: Vec<&str> = set.columns().iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(catalogue_keys, set_keys);
+        assert!(catalogue.iter().all(|entry| !entry.description.is_empty()));
+        assert_eq!(catalogue[10].header, "Created");
+    }
+
+    #[test]
+    fn identifiers_and_references_are_text() {
+        for key in [
+            "display_id",
+            "id",
+            "external_refs",
+            "primary_account",
+            "custom_schema_fragments",
+            "stock_schema_fragment",
+            "domains",
+            "websites",
+        ] {
+            let entry = catalogue()
+                .into_iter()
+                .find(|entry| entry.key == key)
+                .unwrap();
+            assert_eq!(entry.kind, ColumnKind::Text, "{key}");
+        }
+        let account = Account {
+            id: "00123".into(),
+            display_id: Some("0042".into()),
+            external_refs: vec!["12345678901234567890".into()],
+            custom_fields: json!({"tnt__zip": "00123"}).as_object().cloned().unwrap(),
+            ..Default::default()
+        };
+
+        let table = build_table(&[account]);
+
+        assert_eq!(cell(&table, 0, "id"), &CellValue::Text("00123".into()));
+        assert_eq!(
+            cell(&table, 0, "display_id"),
+            &CellValue::Text("0042".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "external_refs"),
+            &CellValue::Text("12345678901234567890".into())
+        );
+        assert_eq!(
+            cell(&table, 0, "custom_fields.tnt__zip"),
+            &CellValue::Text("00123".into())
+        );
+    }
+
+    #[test]
+    fn options_choose_order_and_zone() {
+        let options = ColumnOptions {
+            choice: ColumnChoice::parse_list("modified_date,display_name,custom_fields.tnt__arr")
+                .unwrap(),
+            time_zone: ExportTimeZone::local_with_offset(
+                chrono::FixedOffset::west_opt(4 * 3600).unwrap(),
+            ),
+            ..ColumnOptions::default()
+        };
+        let mut set = ColumnSet::with_options(&options);
+
+        let change = set.observe(&[account_with_custom_fields(
+            "A-1",
+            json!({"tnt__arr": 10, "tnt__other": "x"}),
+        )]);
+
+        let headers: Vec<&str> = set.columns().iter().map(|c| c.header.as_str()).collect();
+        assert_eq!(headers, ["Modified (UTC-04:00)", "Name", "Arr"]);
+        assert_eq!(change.added, 0);
+        assert!(change.kinds_changed);
+        assert_eq!(set.columns()[2].kind, ColumnKind::Number);
+    }
+
+    #[test]
+    fn custom_labels_name_custom_columns() {
+        let options = ColumnOptions {
+            custom_labels: HashMap::from([
+                ("tnt__region".to_owned(), "Sales region".to_owned()),
+                ("tnt__name".to_owned(), "Name".to_owned()),
+                ("tnt__blank".to_owned(), "  ".to_owned()),
+            ]),
+            ..ColumnOptions::default()
+        };
+        let mut set = ColumnSet::with_options(&options);
+
+        set.observe(&[account_with_custom_fields(
+            "A-1",
+            json!({"tnt__region": "EMEA", "tnt__name": "x", "tnt__blank": 1}),
+        )]);
+
+        let custom: Vec<(&str, &str)> = set.columns()[STANDARD_COLUMNS.len()..]
+            .iter()
+            .map(|c| (c.key.as_str(), c.header.as_str()))
+            .collect();
+        assert_eq!(
+            custom,
+            [
+                ("custom_fields.tnt__blank", "Blank"),
+                ("custom_fields.tnt__name", "Name (tnt__name)"),
+                ("custom_fields.tnt__region", "Sales region"),
+            ]
+        );
+    }
+
+    #[test]
+    fn saved_choice_with_unknown_keys_still_works() {
+        let saved: ColumnChoice = serde_json::from_value(json!({
+            "keys": ["tier", "retired_column", "tier", "custom_fields.*", "display_name"],
+            "hidden": ["custom_fields.tnt__secret"]
+        }))
+        .unwrap();
+        let mut set = ColumnSet::with_options(&ColumnOptions {
+            choice: saved,
+            ..ColumnOptions::default()
+        });
+
+        set.observe(&[account_with_custom_fields(
+            "A-1",
+            json!({"tnt__secret": 1, "tnt__open": 2}),
+        )]);
+
+        let keys: Vec<&str> = set.columns().iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["tier", "display_name", "custom_fields.tnt__open"]);
+        let row = &set.rows(&[account_with_custom_fields("A-2", json!({"tnt__open": 2}))])[0];
+        assert_eq!(row.len(), 3);
     }
 }

@@ -12,11 +12,13 @@ use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::columns::{CellValue, Column};
+use crate::columns::{catalogue, CatalogueColumn, CellValue, Column};
+use crate::csv_export::ExportFormat;
 use crate::error::AppError;
 use crate::export::{ExportSummary, FetchSummary, PreviewSink, Progress};
 use crate::session::{AppSession, AppStatus};
 use crate::settings::SettingsStore;
+use crate::time_zone::{TimeZoneInfo, TimeZonePolicy};
 use crate::token::TokenStore;
 
 /// Environment variable that supplies a fixed path in place of the save dialog
@@ -54,6 +56,13 @@ pub fn run_app() -> Result<(), tauri::Error> {
             choose_export_path,
             export_xlsx,
             cancel_job,
+            export_csv,
+            set_time_zone,
+            time_zone,
+            set_columns,
+            column_catalogue,
+            open_export,
+            show_export_in_folder,
         ])
         .run(tauri::generate_context!())
 }
@@ -159,24 +168,134 @@ fn cancel_job(session: State<'_, AppSession>) {
     session.cancel_job();
 }
 
+#[tauri::command]
+async fn export_csv(
+    session: State<'_, AppSession>,
+    request: Value,
+    all: bool,
+    path: PathBuf,
+    on_event: Channel<JobEvent>,
+) -> Result<ExportSummary, AppError> {
+    let sink = ChannelSink(on_event);
+    session
+        .export_csv(request, all, &path, |progress| sink.progress(progress))
+        .await
+}
+
+#[tauri::command]
+async fn set_time_zone(
+    session: State<'_, AppSession>,
+    policy: TimeZonePolicy,
+) -> Result<AppStatus, AppError> {
+    session.set_time_zone(policy).await
+}
+
+/// Returns the time-zone policy fixed to the offset now, for the grid and the
+/// date filters of the run about to start.
+#[tauri::command]
+async fn time_zone(session: State<'_, AppSession>) -> Result<TimeZoneInfo, AppError> {
+    Ok(session.column_options().await.time_zone.into())
+}
+
+#[tauri::command]
+async fn set_columns(
+    session: State<'_, AppSession>,
+    keys: Vec<String>,
+    hidden: Vec<String>,
+) -> Result<AppStatus, AppError> {
+    session.set_columns(keys, hidden).await
+}
+
+#[tauri::command]
+fn column_catalogue() -> Vec<CatalogueColumn> {
+    catalogue()
+}
+
+/// Opens the last exported file in the program the system uses for it. Only
+/// that file can be opened, so the window cannot open arbitrary paths.
+#[tauri::command]
+async fn open_export(session: State<'_, AppSession>) -> Result<(), AppError> {
+    let path = exported_file(&session)?;
+    run_opener(
+        move || tauri_plugin_opener::open_path(&path, None::<&str>),
+        "open the file",
+    )
+    .await
+}
+
+/// Shows the last exported file in the system's file manager.
+#[tauri::command]
+async fn show_export_in_folder(session: State<'_, AppSession>) -> Result<(), AppError> {
+    let path = exported_file(&session)?;
+    run_opener(
+        move || tauri_plugin_opener::reveal_item_in_dir(&path),
+        "show the file in its folder",
+    )
+    .await
+}
+
+/// Returns the last exported file when it still exists.
+fn exported_file(session: &AppSession) -> Result<PathBuf, AppError> {
+    let path = session.last_export().ok_or_else(|| {
+        AppError::new(
+            "no_export",
+            "Nothing has been exported in this session yet. Export first, then open the file.",
+        )
+    })?;
+    if !path.is_file() {
+        return Err(AppError::new(
+            "export_missing",
+            format!(
+                "{} is no longer there. It may have been moved or deleted; export again to create it.",
+                path.display()
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+/// Runs an opener call off the async runtime, because it may wait for the
+/// desktop's file manager, and reports its failure in plain words.
+async fn run_opener(
+    call: impl FnOnce() -> Result<(), tauri_plugin_opener::Error> + Send + 'static,
+    action: &'static str,
+) -> Result<(), AppError> {
+    let result = tokio::task::spawn_blocking(call)
+        .await
+        .map_err(|error| AppError::new("open_failed", format!("Could not {action}: {error}.")))?;
+    result.map_err(|error| {
+        tracing::warn!(%error, action, "opening the export failed");
+        AppError::new(
+            "open_failed",
+            format!("Could not {action} ({error}). Open it from your file manager instead."),
+        )
+    })
+}
+
 /// Shows the save dialog and returns the chosen path, or `None` when the user
-/// cancelled. The dialog offers `suggested_name` in the Downloads folder.
+/// cancelled. The dialog offers `suggested_name` in the Downloads folder and
+/// filters for `format`, which defaults to xlsx.
 #[tauri::command]
 async fn choose_export_path(
     app: tauri::AppHandle,
     suggested_name: String,
+    format: Option<ExportFormat>,
 ) -> Result<Option<PathBuf>, AppError> {
     #[cfg(debug_assertions)]
     if let Some(path) = std::env::var_os(TEST_SAVE_PATH_ENV) {
         return Ok(Some(PathBuf::from(path)));
     }
 
+    let (title, filter_name) = match format.unwrap_or_default() {
+        ExportFormat::Xlsx => ("Export accounts to Excel", "Excel workbook"),
+        ExportFormat::Csv => ("Export accounts to CSV", "CSV file"),
+    };
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let mut dialog = app
         .dialog()
         .file()
-        .set_title("Export accounts to Excel")
-        .add_filter("Excel workbook", &["xlsx"])
+        .set_title(title)
+        .add_filter(filter_name, &[format.unwrap_or_default().extension()])
         .set_file_name(suggested_name)
         .set_can_create_directories(true);
     if let Ok(downloads) = app.path().download_dir() {

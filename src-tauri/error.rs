@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::columns::ColumnChoiceError;
+use crate::csv_export::{CsvError, CsvExportError};
 use crate::devrev::paging::PagingError;
 use crate::devrev::request::{FieldError, RequestParseError};
 use crate::devrev::{ApiError, BaseUrlError};
@@ -152,6 +154,35 @@ impl From<WorkbookError> for AppError {
     }
 }
 
+impl From<ColumnChoiceError> for AppError {
+    fn from(error: ColumnChoiceError) -> Self {
+        AppError::new("invalid_columns", error.to_string())
+    }
+}
+
+impl From<CsvError> for AppError {
+    fn from(error: CsvError) -> Self {
+        let code = match &error {
+            CsvError::TargetExists { .. } => "file_exists",
+            CsvError::TargetIsFolder { .. }
+            | CsvError::MissingFileName { .. }
+            | CsvError::FolderNotFound { .. }
+            | CsvError::FolderNotWritable { .. } => "invalid_path",
+            _ => "save_failed",
+        };
+        AppError::new(code, error.to_string())
+    }
+}
+
+impl From<CsvExportError> for AppError {
+    fn from(error: CsvExportError) -> Self {
+        match error {
+            CsvExportError::Fetch(error) => error.into(),
+            CsvExportError::Csv(error) => error.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +294,21 @@ mod tests {
 
         assert_eq!(error.code, "keyring_unavailable");
         assert!(error.message.contains("for this session only"));
+    }
+
+    #[test]
+    fn column_and_csv_errors_map_to_codes() {
+        let columns = AppError::from(ColumnChoiceError::Empty);
+        let exists = AppError::from(CsvError::TargetExists {
+            path: "a.csv".into(),
+        });
+        let folder = AppError::from(CsvError::FolderNotFound {
+            folder: "missing".into(),
+        });
+
+        assert_eq!(columns.code, "invalid_columns");
+        assert_eq!(exists.code, "file_exists");
+        assert!(exists.message.contains("a.csv"), "{}", exists.message);
+        assert_eq!(folder.code, "invalid_path");
     }
 }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use tokio_util::sync::CancellationToken;
 
 use crate::about::AboutExport;
-use crate::columns::{CellValue, Column, ColumnSet};
+use crate::columns::{CellValue, Column, ColumnOptions, ColumnSet};
 use crate::devrev::paging::{AccountPager, PagingError, PagingLimits};
 use crate::devrev::request::DEFAULT_FIRST;
 use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
@@ -42,6 +42,8 @@ pub struct FetchPlan {
     /// Read every matching account through `accounts.list`, ignoring `first`.
     pub all: bool,
     pub limits: PagingLimits,
+    /// The chosen columns and the time zone of the dates.
+    pub columns: ColumnOptions,
 }
 
 impl FetchPlan {
@@ -137,7 +139,7 @@ pub async fn preview(
     let (sender, mut receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
 
     let consume = async {
-        let mut columns = ColumnSet::new();
+        let mut columns = ColumnSet::with_options(&plan.columns);
         let mut first_page = true;
         while let Some(accounts) = receiver.recv().await {
             let change = columns.observe(&accounts);
@@ -191,8 +193,11 @@ pub async fn export_to_file(
     let mut writer = {
         let target = target.to_path_buf();
         let cancel = writer_cancel.clone();
+        let options = plan.columns.clone();
         tokio::task::spawn_blocking(move || {
-            write_pages(receiver, completed, &target, overwrite, about, &cancel)
+            write_pages(
+                receiver, completed, &target, overwrite, about, &options, &cancel,
+            )
         })
     };
 
@@ -272,9 +277,15 @@ fn write_pages(
     target: &Path,
     overwrite: bool,
     mut about: AboutExport,
+    options: &ColumnOptions,
     cancel: &CancellationToken,
 ) -> Result<Option<crate::workbook::WriteSummary>, WorkbookError> {
-    let mut columns = ColumnSet::new();
+    let mut columns = ColumnSet::with_options(options);
+    let new_writer = |columns: &[Column]| {
+        let mut writer = WorkbookWriter::new(target, columns, overwrite)?;
+        writer.set_time_zone(options.time_zone);
+        Ok::<_, WorkbookError>(writer)
+    };
     let mut writer: Option<WorkbookWriter> = None;
 
     while let Some(accounts) = pages.blocking_recv() {
@@ -293,7 +304,7 @@ fn write_pages(
                 }
                 writer
             }
-            None => writer.insert(WorkbookWriter::new(target, columns.columns(), overwrite)?),
+            None => writer.insert(new_writer(columns.columns())?),
         };
         writer.write_rows(&rows)?;
     }
@@ -307,7 +318,7 @@ fn write_pages(
 
     let mut writer = match writer {
         Some(writer) => writer,
-        None => WorkbookWriter::new(target, columns.columns(), overwrite)?,
+        None => new_writer(columns.columns())?,
     };
     about.warnings.extend(fetch_warnings);
     writer.set_about(about);
@@ -587,6 +598,7 @@ mod tests {
             request: AccountsExportRequest::default(),
             all: false,
             limits: PagingLimits::default(),
+            columns: ColumnOptions::default(),
         };
         assert_eq!(plan.endpoint(), "accounts.export");
 

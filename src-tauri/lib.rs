@@ -6,9 +6,13 @@
 //! - [`devrev`]: the HTTP client, request and account types, API errors.
 //! - [`token`]: the API token and its place in the OS keyring.
 //! - [`settings`]: the base URL and other saved preferences.
-//! - [`columns`]: how an account becomes a row of typed cells.
+//! - [`columns`]: how an account becomes a row of typed cells, and which columns the user chose.
+//! - [`time_zone`]: the one time-zone policy for the grid, the files and the date filters.
+//! - [`text_rules`]: the rules every exported text follows (XML characters, line
+//!   breaks, formulas, sheet names, links).
 //! - [`workbook`]: writes rows to an `.xlsx` file without ever leaving a broken one.
 //! - [`about`]: the facts of the workbook's "About this export" sheet.
+//! - [`csv_export`]: writes rows to a `.csv` file, with the same guarantees.
 //! - [`demo_server`]: a DevRev-compatible server with generated accounts.
 //! - [`cli`]: the command line.
 
@@ -16,6 +20,7 @@ pub mod about;
 pub mod cli;
 pub mod columns;
 pub mod commands;
+pub mod csv_export;
 pub mod demo_server;
 pub mod devrev;
 pub mod error;
@@ -23,5 +28,7 @@ pub mod export;
 pub mod logging;
 pub mod session;
 pub mod settings;
+pub mod text_rules;
+pub mod time_zone;
 pub mod token;
 pub mod workbook;

@@ -5,12 +5,14 @@
 //! the last preview. The Tauri commands in [`crate::commands`] forward to it,
 //! so everything here can be tested without a window.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::columns::{ColumnChoice, ColumnOptions};
+use crate::csv_export::{export_csv_to_file, with_csv_extension};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::paging::PagingLimits;
 use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient, DEFAULT_BASE_URL};
@@ -20,6 +22,7 @@ use crate::export::{
     PreviewSink, Progress,
 };
 use crate::settings::{Settings, SettingsStore};
+use crate::time_zone::{ExportTimeZone, TimeZoneInfo, TimeZonePolicy};
 use crate::token::{KeyringError, Token, TokenStore};
 
 /// Number of generated accounts that sample-data mode serves.
@@ -52,6 +55,10 @@ pub struct AppStatus {
     pub version: &'static str,
     /// Note about settings that could not be read or saved.
     pub settings_warning: Option<String>,
+    /// The time-zone policy, fixed to the computer's offset now.
+    pub time_zone: TimeZoneInfo,
+    /// The columns of the grid and the CSV export, in order.
+    pub columns: ColumnChoice,
 }
 
 struct SampleData {
@@ -69,6 +76,8 @@ pub struct AppSession {
     sample: Mutex<Option<SampleData>>,
     /// Cancels the preview or export in progress, if any.
     current_job: std::sync::Mutex<Option<CancellationToken>>,
+    /// The file the last successful export wrote, which the window may open.
+    last_export: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl AppSession {
@@ -96,6 +105,7 @@ impl AppSession {
             session_token: Mutex::new(None),
             sample: Mutex::new(None),
             current_job: std::sync::Mutex::new(None),
+            last_export: std::sync::Mutex::new(None),
         }
     }
 
@@ -112,7 +122,8 @@ impl AppSession {
         let keyring_available = !matches!(keyring, Err(KeyringError::Unavailable { .. }));
 
         let sample = self.sample.lock().await;
-        let base_url = self.settings.lock().await.base_url().to_string();
+        let settings = self.settings.lock().await.clone();
+        let base_url = settings.base_url().to_string();
         let active_base_url = match sample.as_ref() {
             Some(sample) => sample.server.base_url(),
             None => base_url.clone(),
@@ -127,6 +138,8 @@ impl AppSession {
             sample_mode: sample.is_some(),
             version: env!("CARGO_PKG_VERSION"),
             settings_warning: self.settings_warning.clone(),
+            time_zone: ExportTimeZone::resolve(settings.time_zone).into(),
+            columns: settings.columns.unwrap_or_default(),
         }
     }
 
@@ -176,6 +189,65 @@ impl AppSession {
         Ok(self.status().await)
     }
 
+    /// Saves the time-zone policy for the grid, the exports and the date filters.
+    pub async fn set_time_zone(&self, policy: TimeZonePolicy) -> Result<AppStatus, AppError> {
+        self.update_settings(|settings| settings.time_zone = policy)
+            .await?;
+        tracing::info!(time_zone = %policy, "time zone changed");
+        Ok(self.status().await)
+    }
+
+    /// Checks and saves the columns of the grid and the exports. The default
+    /// choice is saved as no choice, so new standard columns of later
+    /// versions appear without a reset.
+    pub async fn set_columns(
+        &self,
+        keys: Vec<String>,
+        hidden: Vec<String>,
+    ) -> Result<AppStatus, AppError> {
+        let choice = ColumnChoice::new(keys, hidden)?;
+        let columns = (!choice.is_default()).then_some(choice);
+        self.update_settings(|settings| settings.columns = columns)
+            .await?;
+        tracing::info!("columns changed");
+        Ok(self.status().await)
+    }
+
+    /// Returns the column options of a run that starts now: the saved
+    /// choice and the time-zone policy fixed to the current offset.
+    pub async fn column_options(&self) -> ColumnOptions {
+        let settings = self.settings.lock().await;
+        ColumnOptions {
+            choice: settings.columns.clone().unwrap_or_default(),
+            time_zone: ExportTimeZone::resolve(settings.time_zone),
+            // NOTE: custom field display names need the org's schema, which
+            // this session does not read yet, so headers come from the keys.
+            custom_labels: Default::default(),
+        }
+    }
+
+    /// Returns the file that the last successful export wrote, if any.
+    pub fn last_export(&self) -> Option<PathBuf> {
+        self.last_export
+            .lock()
+            .expect("the last export lock is not poisoned")
+            .clone()
+    }
+
+    /// Applies `change` to a copy of the settings, saves it, then keeps it.
+    async fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<(), AppError> {
+        // The lock is held while saving, so memory changes only after the
+        // file did, and two saves cannot interleave.
+        let mut settings = self.settings.lock().await;
+        let mut updated = settings.clone();
+        change(&mut updated);
+        if let Some(store) = &self.settings_store {
+            store.save(&updated).await?;
+        }
+        *settings = updated;
+        Ok(())
+    }
+
     /// Starts the built-in demo server on loopback and uses it until
     /// [`Self::stop_sample_data`], without touching the saved settings or token.
     pub async fn start_sample_data(&self) -> Result<AppStatus, AppError> {
@@ -215,8 +287,9 @@ impl AppSession {
         all: bool,
         sink: &dyn PreviewSink,
     ) -> Result<FetchSummary, AppError> {
-        let plan = plan_for(request, all)?;
+        let mut plan = plan_for(request, all)?;
         let client = self.client().await?;
+        plan.columns = self.column_options().await;
         let cancel = self.start_job();
 
         let summary = crate::export::preview(&client, &plan, &cancel, sink).await?;
@@ -236,10 +309,11 @@ impl AppSession {
         path: &Path,
         on_progress: impl FnMut(Progress),
     ) -> Result<ExportSummary, AppError> {
-        let plan = plan_for(request, all)?;
+        let mut plan = plan_for(request, all)?;
         let target = with_xlsx_extension(path);
         let overwrite = target == path;
         let client = self.client().await?;
+        plan.columns = self.column_options().await;
         let cancel = self.start_job();
 
         let summary =
@@ -248,8 +322,52 @@ impl AppSession {
             tracing::info!(path = %summary.path.display(), "export cancelled");
         } else {
             tracing::info!(path = %summary.path.display(), rows = summary.rows, "workbook saved");
+            self.remember_export(&summary);
         }
         Ok(summary)
+    }
+
+    /// Writes the chosen columns of the accounts that match the request to a
+    /// CSV file at `path` (`.csv` appended when missing), reporting progress
+    /// to `on_progress`. Replacing files works as in [`Self::export`].
+    pub async fn export_csv(
+        &self,
+        request: Value,
+        all: bool,
+        path: &Path,
+        on_progress: impl FnMut(Progress) + Send,
+    ) -> Result<ExportSummary, AppError> {
+        let plan = plan_for(request, all)?;
+        let target = with_csv_extension(path);
+        let overwrite = target == path;
+        let client = self.client().await?;
+        let options = self.column_options().await;
+        let cancel = self.start_job();
+
+        let summary = export_csv_to_file(
+            &client,
+            &plan,
+            &options,
+            &target,
+            overwrite,
+            &cancel,
+            on_progress,
+        )
+        .await?;
+        if summary.cancelled {
+            tracing::info!(path = %summary.path.display(), "CSV export cancelled");
+        } else {
+            tracing::info!(path = %summary.path.display(), rows = summary.rows, "CSV file saved");
+            self.remember_export(&summary);
+        }
+        Ok(summary)
+    }
+
+    fn remember_export(&self, summary: &ExportSummary) {
+        *self
+            .last_export
+            .lock()
+            .expect("the last export lock is not poisoned") = Some(summary.path.clone());
     }
 
     /// Cancels the preview or export in progress. Does nothing when none runs.
@@ -312,5 +430,6 @@ fn plan_for(request: Value, all: bool) -> Result<FetchPlan, AppError> {
         request,
         all,
         limits: PagingLimits::default(),
+        columns: ColumnOptions::default(),
     })
 }

@@ -1,4 +1,5 @@
-//! Saved preferences (the API base URL) and the app's folders.
+//! Saved preferences (the API base URL, the time zone, the chosen columns)
+//! and the app's folders.
 //!
 //! Settings live in `settings.json` in the app's config folder as versioned
 //! JSON. A missing file means defaults. A file that cannot be read as settings
@@ -9,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::columns::ColumnChoice;
 use crate::devrev::{BaseUrl, DEFAULT_BASE_URL};
+use crate::time_zone::TimeZonePolicy;
 
 /// Environment variable that moves the config folder, for portable installs and tests.
 pub const CONFIG_DIR_ENV: &str = "DEVREV_EXPORT_CONFIG_DIR";
@@ -25,6 +28,11 @@ pub struct Settings {
     pub version: u32,
     /// DevRev API address, such as `https://api.devrev.ai`.
     pub base_url: String,
+    /// Clock that the grid, the files and the date filters use.
+    pub time_zone: TimeZonePolicy,
+    /// Columns of the grid and the exports, or `None` for the default choice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<ColumnChoice>,
 }
 
 impl Default for Settings {
@@ -32,6 +40,8 @@ impl Default for Settings {
         Settings {
             version: SETTINGS_VERSION,
             base_url: DEFAULT_BASE_URL.to_owned(),
+            time_zone: TimeZonePolicy::default(),
+            columns: None,
         }
     }
 }
@@ -186,6 +196,28 @@ impl SettingsStore {
         })
     }
 
+    /// Returns the saved settings, or the defaults when no settings file
+    /// exists. Like [`Self::saved_base_url`] it changes nothing on disk and
+    /// fails on a damaged file.
+    pub async fn saved_settings(&self) -> Result<Settings, SettingsError> {
+        let text = match tokio::fs::read_to_string(&self.path).await {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings::default())
+            }
+            Err(source) => {
+                return Err(SettingsError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        serde_json::from_str(&text).map_err(|error| SettingsError::Damaged {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        })
+    }
+
     /// Saves the settings: written to a temporary file and renamed into place,
     /// so a crash never leaves a half-written file.
     pub async fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
@@ -284,5 +316,51 @@ mod tests {
         assert!(kept[0].starts_with("settings.json.damaged-"));
         let content = std::fs::read_to_string(dir.path().join(&kept[0])).unwrap();
         assert_eq!(content, "{not json");
+    }
+
+    #[tokio::test]
+    async fn older_file_gets_default_zone_and_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        std::fs::write(
+            store.path(),
+            r#"{"version": 1, "base_url": "https://example.test"}"#,
+        )
+        .unwrap();
+
+        let loaded = store.load().await.unwrap();
+
+        assert_eq!(loaded.settings.time_zone, TimeZonePolicy::Local);
+        assert_eq!(loaded.settings.columns, None);
+    }
+
+    #[tokio::test]
+    async fn zone_and_columns_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        let settings = Settings {
+            time_zone: TimeZonePolicy::Utc,
+            columns: Some(ColumnChoice::parse_list("tier,display_name").unwrap()),
+            ..Settings::default()
+        };
+
+        store.save(&settings).await.unwrap();
+
+        assert_eq!(store.load().await.unwrap().settings, settings);
+        assert_eq!(store.saved_settings().await.unwrap(), settings);
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(text.contains(r#""time_zone": "utc""#), "{text}");
+    }
+
+    #[tokio::test]
+    async fn saved_settings_reports_damage_without_moving_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        std::fs::write(store.path(), r#"{"time_zone": "mars"}"#).unwrap();
+
+        let error = store.saved_settings().await.unwrap_err();
+
+        assert!(matches!(error, SettingsError::Damaged { .. }), "{error:?}");
+        assert!(store.path().exists());
     }
 }

@@ -52,6 +52,7 @@ use tempfile::NamedTempFile;
 
 use crate::about::AboutExport;
 use crate::columns::{AccountTable, CellValue, Column};
+use crate::time_zone::ExportTimeZone;
 pub use about_sheet::ABOUT_SHEET_NAME;
 use cells::{fit_cell_text, text_width};
 use package::{PackageError, StreamedSheet};
@@ -287,6 +288,7 @@ pub struct WorkbookWriter {
     /// Cells cut in the row being written; kept to reuse its allocation.
     cut: Vec<CutCell>,
     about: Option<AboutExport>,
+    time_zone: ExportTimeZone,
     started: Instant,
 }
 
@@ -344,6 +346,7 @@ impl WorkbookWriter {
             truncated: Vec::new(),
             cut: Vec::new(),
             about: None,
+            time_zone: ExportTimeZone::utc(),
             started,
         };
         writer.record_header_cuts(0, 0);
@@ -417,6 +420,13 @@ impl WorkbookWriter {
             self.record_header_cuts(sheet, first_new);
         }
         Ok(())
+    }
+
+    /// Shows dates as the wall-clock time of `time_zone` instead of UTC.
+    /// Affects the rows written from now on, so call it before the first.
+    pub fn set_time_zone(&mut self, time_zone: ExportTimeZone) {
+        self.time_zone = time_zone;
+        self.sheet.time_zone = time_zone;
     }
 
     /// Adds an "About this export" sheet after the Accounts sheets, with the
@@ -580,7 +590,8 @@ impl WorkbookWriter {
                 max_rows: self.limits.max_data_rows * MAX_SHEETS,
             });
         }
-        let next = new_body(&self.folder, self.styles, self.limits)?;
+        let mut next = new_body(&self.folder, self.styles, self.limits)?;
+        next.time_zone = self.time_zone;
         let full = std::mem::replace(&mut self.sheet, next)
             .finish()
             .map_err(|source| self.write_failed(source))?;

@@ -45,6 +45,7 @@ fn all_plan(page_size: u32) -> FetchPlan {
             page_size,
             ..PagingLimits::default()
         },
+        columns: Default::default(),
     }
 }
 

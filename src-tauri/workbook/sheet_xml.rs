@@ -15,7 +15,7 @@
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use flate2::{Compress, Compression, FlushCompress, Status};
 
 use std::borrow::Cow;
@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use super::cells::{fit_cell_text, text_width, DATETIME_WIDTH};
 use super::skeleton::Styles;
 use crate::columns::CellValue;
+use crate::time_zone::ExportTimeZone;
 
 /// Uncompressed XML gathered before it is handed to the compressor.
 const XML_BUFFER_BYTES: usize = 256 * 1024;
@@ -41,6 +42,8 @@ pub(super) struct SheetBody {
     column_names: Vec<Box<[u8]>>,
     /// Style indexes from the workbook's style table.
     styles: Styles,
+    /// Zone whose wall-clock time date cells show.
+    pub(super) time_zone: ExportTimeZone,
     max_cell_utf16: usize,
     /// Data rows written, not counting the header.
     pub(super) data_rows: usize,
@@ -66,6 +69,7 @@ impl SheetBody {
             crc: crc32fast::Hasher::new(),
             column_names: Vec::new(),
             styles,
+            time_zone: ExportTimeZone::utc(),
             max_cell_utf16,
             data_rows: 0,
             content_widths: Vec::new(),
@@ -145,18 +149,20 @@ impl SheetBody {
                 self.xml.extend_from_slice(b"</v></c>");
                 Written::whole("FALSE".len())
             }
-            CellValue::DateTime(datetime) => match excel_serial(datetime) {
-                Some(serial) => {
-                    self.open_cell(column, row_text, Some(self.styles.datetime), None);
-                    push_number(serial, &mut self.xml);
-                    self.xml.extend_from_slice(b"</v></c>");
-                    Written::whole(DATETIME_WIDTH)
+            CellValue::DateTime(datetime) => {
+                match excel_serial(&self.time_zone.wall_clock(datetime)) {
+                    Some(serial) => {
+                        self.open_cell(column, row_text, Some(self.styles.datetime), None);
+                        push_number(serial, &mut self.xml);
+                        self.xml.extend_from_slice(b"</v></c>");
+                        Written::whole(DATETIME_WIDTH)
+                    }
+                    None => {
+                        let text = self.time_zone.rfc3339(datetime);
+                        self.text_cell(column, row_text, &text, widest)
+                    }
                 }
-                None => {
-                    let text = datetime.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-                    self.text_cell(column, row_text, &text, widest)
-                }
-            },
+            }
         };
         Ok(Some(written))
     }
@@ -472,11 +478,11 @@ fn is_escape_lookalike(bytes: &[u8]) -> bool {
 ///
 /// Excel counts 29 February 1900, which did not exist, so dates from
 /// 1 March 1900 on are one day further from the epoch than the calendar says.
-pub(super) fn excel_serial(datetime: &DateTime<Utc>) -> Option<f64> {
+pub(super) fn excel_serial(datetime: &NaiveDateTime) -> Option<f64> {
     if !(1900..=9999).contains(&datetime.year()) {
         return None;
     }
-    let date = datetime.date_naive();
+    let date = datetime.date();
     let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date");
     let leap_bug = NaiveDate::from_ymd_opt(1900, 3, 1).expect("a valid date");
     let mut days = (date - epoch).num_days() as f64;
@@ -541,7 +547,14 @@ mod tests {
 
     #[test]
     fn serials_match_excel() {
-        let at = |text: &str| excel_serial(&text.parse::<DateTime<Utc>>().unwrap());
+        let at = |text: &str| {
+            excel_serial(
+                &text
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap()
+                    .naive_utc(),
+            )
+        };
 
         assert_eq!(at("1900-01-01T00:00:00Z"), Some(1.0));
         assert_eq!(at("1900-02-28T00:00:00Z"), Some(59.0));

@@ -97,6 +97,24 @@ async function call(command, args) {
  * @property {string} defaultBaseUrl DevRev server address used after a reset.
  * @property {boolean} sampleMode Whether requests go to the built-in sample server.
  * @property {string} version App version.
+ * @property {TimeZoneInfo} timeZone The time-zone policy, fixed to the computer's offset now.
+ * @property {{keys: string[], hidden?: string[]}} columns Chosen column keys in order, and custom
+ *   fields that "custom_fields.*" leaves out.
+ */
+
+/**
+ * @typedef {object} TimeZoneInfo
+ * @property {'local'|'utc'} policy
+ * @property {number} offsetMinutes Offset east of UTC in minutes, used for every date of a run.
+ * @property {string} label The zone as headers show it, for example "UTC+01:00" or "UTC".
+ */
+
+/**
+ * @typedef {object} CatalogueColumn
+ * @property {string} key For example "display_name".
+ * @property {string} header Header without the time zone, for example "Created".
+ * @property {'text'|'number'|'bool'|'datetime'} kind
+ * @property {string} description What the column contains.
  */
 
 /**
@@ -226,10 +244,11 @@ export function preview(request, { all, onEvent }) {
 /**
  * Opens the save dialog and resolves with the chosen path, or null when the user cancelled.
  * @param {string} suggestedName
+ * @param {'xlsx'|'csv'} [format] The file type the dialog filters for; xlsx when left out.
  * @returns {Promise<string|null>}
  */
-export function chooseExportPath(suggestedName) {
-  return call('choose_export_path', { suggestedName });
+export function chooseExportPath(suggestedName, format = 'xlsx') {
+  return call('choose_export_path', { suggestedName, format });
 }
 
 /**
@@ -251,4 +270,67 @@ export function exportXlsx(request, path, { all, onEvent }) {
  */
 export function cancelJob() {
   return call('cancel_job');
+}
+
+/**
+ * Fetches the matching accounts and writes the chosen columns to a CSV file at `path`.
+ * Works like `exportXlsx`, and resolves with the same kind of result.
+ * @param {object} request Without `first` when `all` is set.
+ * @param {string} path
+ * @param {JobOptions} options
+ * @returns {Promise<ExportResult>}
+ */
+export function exportCsv(request, path, { all, onEvent }) {
+  return call('export_csv', { request, all, path, onEvent });
+}
+
+/**
+ * Saves the time-zone policy for the grid, exports and date filters.
+ * @param {'local'|'utc'} policy
+ * @returns {Promise<AppStatus>}
+ */
+export function setTimeZone(policy) {
+  return call('set_time_zone', { policy });
+}
+
+/**
+ * Fetches the time-zone policy fixed to the computer's offset now, for a run about to start.
+ * @returns {Promise<TimeZoneInfo>}
+ */
+export function timeZone() {
+  return call('time_zone');
+}
+
+/**
+ * Saves the chosen columns. Rejects with code "invalid_columns" for an unusable choice.
+ * @param {string[]} keys Column keys in order; "custom_fields.*" may come last.
+ * @param {string[]} hidden Custom field keys that "custom_fields.*" leaves out.
+ * @returns {Promise<AppStatus>}
+ */
+export function setColumns(keys, hidden) {
+  return call('set_columns', { keys, hidden });
+}
+
+/**
+ * Lists the standard columns in their default order.
+ * @returns {Promise<CatalogueColumn[]>}
+ */
+export function columnCatalogue() {
+  return call('column_catalogue');
+}
+
+/**
+ * Opens the last exported file in the program the system uses for it.
+ * @returns {Promise<null>}
+ */
+export function openExport() {
+  return call('open_export');
+}
+
+/**
+ * Shows the last exported file in the system's file manager.
+ * @returns {Promise<null>}
+ */
+export function showExportInFolder() {
+  return call('show_export_in_folder');
 }

@@ -107,10 +107,19 @@ function removeButton(label) {
   return button;
 }
 
-/** Converts a `datetime-local` value, which is local time, to an RFC 3339 UTC string. */
-function localToUtc(value) {
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+/**
+ * Converts a `datetime-local` value to an RFC 3339 UTC string. The value is
+ * read in the app's time zone: `offsetMinutes` east of UTC, or the browser's
+ * own zone when that is null.
+ */
+function localToUtc(value, offsetMinutes) {
+  if (offsetMinutes === null) {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  }
+  // Reading the wall-clock value as UTC, then moving it by the offset, gives the instant it names.
+  const wallClock = Date.parse(`${value}Z`);
+  return Number.isNaN(wallClock) ? null : new Date(wallClock - offsetMinutes * 60_000).toISOString();
 }
 
 /** Returns the error line that belongs to a control, found by the "-error" id convention. */
@@ -128,6 +137,9 @@ export class FilterForm {
    */
   constructor(form) {
     this.form = form;
+    /** Offset east of UTC, in minutes, that date inputs are read in; null for the browser's zone. */
+    this.utcOffsetMinutes = null;
+    this.datesHint = form.querySelector('#dates-hint');
 
     /** @type {Map<string, ChipInput>} List fields by request field name. */
     this.chipFields = new Map();
@@ -181,6 +193,17 @@ export class FilterForm {
    */
   get fetchAll() {
     return this.fetchAllRadio.checked;
+  }
+
+  /**
+   * Reads date inputs in the app's time zone from now on, and says which in the hint.
+   * @param {import('./api.js').TimeZoneInfo} zone
+   */
+  setTimeZone(zone) {
+    this.utcOffsetMinutes = zone.offsetMinutes;
+    this.datesHint.textContent = zone.policy === 'utc'
+      ? 'Times are in UTC. Both ends are included.'
+      : `Times are your local time, ${zone.label}. Both ends are included.`;
   }
 
   /**
@@ -378,7 +401,7 @@ export class FilterForm {
       if (input.validity.badInput) {
         fail(input, 'This date is incomplete. Finish it or clear the field.');
       } else if (input.value !== '') {
-        const utc = localToUtc(input.value);
+        const utc = localToUtc(input.value, this.utcOffsetMinutes);
         if (utc === null) {
           fail(input, 'This is not a valid date. Pick one from the calendar or clear the field.');
         } else {

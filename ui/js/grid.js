@@ -49,8 +49,23 @@ const SORT_STEP = 4096;
 /** Size of the blocks that a sort first sorts on their own. */
 const SORT_BLOCK = 8192;
 
+// Both formats read a date in UTC. A date is first moved by the app's UTC
+// offset, so they show the wall clock of the app's time zone.
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const fullDateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long', timeZone: 'UTC' });
+const fullDateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium', timeZone: 'UTC' });
+
+/** The app's time zone: its offset east of UTC in milliseconds and its name in headers. */
+const zone = { offsetMs: 0, label: 'UTC' };
+
+/**
+ * Returns the date of an RFC 3339 value moved to the app's wall clock, or null when it does not parse.
+ * @param {unknown} value
+ * @returns {Date|null}
+ */
+function wallClockDate(value) {
+  const time = Date.parse(String(value));
+  return Number.isNaN(time) ? null : new Date(time + zone.offsetMs);
+}
 const numberFormat = new Intl.NumberFormat();
 
 /** Header arrow for each `aria-sort` value. */
@@ -71,8 +86,8 @@ export function formatCell(value, kind) {
     return '';
   }
   if (kind === 'datetime') {
-    const date = new Date(String(value));
-    return Number.isNaN(date.getTime()) ? String(value) : dateFormat.format(date);
+    const date = wallClockDate(value);
+    return date === null ? String(value) : dateFormat.format(date);
   }
   if (kind === 'number' && typeof value === 'number') {
     return numberFormat.format(value);
@@ -372,6 +387,22 @@ export class ResultsGrid {
     this.clear();
     this.setColumns(columns);
     this.appendRows(rows);
+  }
+
+  /**
+   * Shows dates in the given time zone from now on, redrawing the rows on screen.
+   * @param {import('./api.js').TimeZoneInfo} timeZone
+   */
+  setTimeZone(timeZone) {
+    const offsetMs = timeZone.offsetMinutes * 60_000;
+    if (offsetMs === zone.offsetMs && timeZone.label === zone.label) {
+      return;
+    }
+    zone.offsetMs = offsetMs;
+    zone.label = timeZone.label;
+    this.columnsVersion += 1;
+    this.forgetRenderedRows();
+    this.scheduleRender();
   }
 
   /** Removes every column and row and scrolls back to the top. */
@@ -838,8 +869,8 @@ export class ResultsGrid {
     }
 
     if (column.kind === 'datetime') {
-      const date = new Date(String(row[index]));
-      cell.title = Number.isNaN(date.getTime()) ? cell.textContent : fullDateFormat.format(date);
+      const date = wallClockDate(row[index]);
+      cell.title = date === null ? cell.textContent : `${fullDateFormat.format(date)} (${zone.label})`;
     } else if (cell.scrollWidth > cell.clientWidth) {
       cell.title = cell.textContent;
     }

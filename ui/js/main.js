@@ -1,8 +1,9 @@
 // Page wiring: loads the app status, connects the filter form, the results
-// grid and the settings dialog, and runs the preview and export flows with
-// their progress line.
+// grid, the column chooser and the settings dialog, and runs the preview and
+// export flows with their progress line.
 
 import * as api from './api.js';
+import { ColumnChooser } from './columns.js';
 import { FilterForm } from './filters.js';
 import { formatNumber, pluralAccounts } from './format.js';
 import { ResultsGrid } from './grid.js';
@@ -33,7 +34,15 @@ const page = {
   welcomeAddToken: byId('welcome-add-token'),
   welcomeSampleData: byId('welcome-sample-data'),
   resultsEmpty: byId('results-empty'),
+  exportFormat: byId('export-format'),
+  columnsButton: byId('columns-button'),
+  exportActions: byId('export-actions'),
+  openExport: byId('open-export'),
+  showExport: byId('show-export'),
 };
+
+/** Export button label for each format. */
+const EXPORT_LABELS = { xlsx: 'Export to Excel', csv: 'Export to CSV' };
 
 const filters = new FilterForm(byId('filter-form'));
 const grid = new ResultsGrid(byId('results-table'), {
@@ -44,6 +53,13 @@ const progress = new JobProgress(byId('progress'), { onCancel: cancelJob });
 const settings = new SettingsPanel(byId('settings-panel'), {
   onStatus: applyStatus,
   fallbackFocus: page.settingsButton,
+});
+const columnChooser = new ColumnChooser(byId('columns-panel'), {
+  onStatus: (status, note) => {
+    settings.render(status);
+    applyStatus(status, note);
+  },
+  returnFocus: page.columnsButton,
 });
 
 /** @type {import('./api.js').AppStatus|null} */
@@ -106,12 +122,46 @@ function clearError() {
   page.errorOpenSettings.hidden = true;
 }
 
-/** Returns a name like "accounts-2024-05-31.xlsx", using the local date. */
-function suggestedFileName() {
+/**
+ * Returns a name like "accounts-2024-05-31.xlsx", using the local date.
+ * @param {'xlsx'|'csv'} format
+ */
+function suggestedFileName(format) {
   const now = new Date();
   const month = String(now.getMonth() + 1).padStart(2, '0');
   const day = String(now.getDate()).padStart(2, '0');
-  return `accounts-${now.getFullYear()}-${month}-${day}.xlsx`;
+  return `accounts-${now.getFullYear()}-${month}-${day}.${format}`;
+}
+
+/** Whether a preview or export is reading the time zone before it starts. */
+let starting = false;
+
+/**
+ * Gives the grid and the date filters the time zone of the run about to start.
+ * Resolves with false when another run is already starting, so a double click starts one run.
+ */
+async function refreshTimeZone() {
+  if (starting) {
+    return false;
+  }
+  starting = true;
+  try {
+    applyTimeZone(await api.timeZone());
+  } catch (error) {
+    // The zone from the last status stays in use; the run itself reports real failures.
+    console.warn('Reading the time zone failed:', error);
+  } finally {
+    starting = false;
+  }
+  return !busy;
+}
+
+/** @param {import('./api.js').TimeZoneInfo|undefined} zone */
+function applyTimeZone(zone) {
+  if (zone) {
+    grid.setTimeZone(zone);
+    filters.setTimeZone(zone);
+  }
 }
 
 /** Shows the header pill, banner and empty states for an app status. */
@@ -135,6 +185,7 @@ function applyStatus(status, note) {
     setPill('warn', 'No token');
   }
   page.sampleBanner.hidden = !status.sampleMode;
+  applyTimeZone(status.timeZone);
 
   // Rows from sample data must not stay on screen next to real ones, or the other way round.
   if (modeChanged) {
@@ -295,6 +346,9 @@ async function runPreview() {
     return;
   }
   clearError();
+  if (!(await refreshTimeZone())) {
+    return;
+  }
   const request = readRequest();
   if (!request) {
     return;
@@ -303,6 +357,7 @@ async function runPreview() {
 
   clearResults();
   showExportDetails([]);
+  page.exportActions.hidden = true;
   previewRun += 1;
   const runNumber = previewRun;
   const run = { done: false };
@@ -358,32 +413,39 @@ async function runExport() {
     return;
   }
   clearError();
+  if (!(await refreshTimeZone())) {
+    return;
+  }
   const request = readRequest();
   if (!request) {
     return;
   }
 
   const all = filters.fetchAll;
+  const format = page.exportFormat.value === 'csv' ? 'csv' : 'xlsx';
+  const formatName = format === 'csv' ? 'CSV' : 'Excel';
 
   showExportDetails([]);
+  page.exportActions.hidden = true;
   setBusy(page.exportButton, 'Exporting…');
   try {
-    showStatus('Choose where to save the Excel file…');
-    const path = await api.chooseExportPath(suggestedFileName());
+    showStatus(`Choose where to save the ${formatName} file…`);
+    const path = await api.chooseExportPath(suggestedFileName(format), format);
     if (path === null || path === undefined) {
       showStatus('Export cancelled. Nothing was saved.');
       return;
     }
 
     progress.start();
-    showStatus(all ? 'Exporting every matching account to Excel…' : 'Exporting accounts to Excel…');
+    showStatus(all ? `Exporting every matching account to ${formatName}…` : `Exporting accounts to ${formatName}…`);
     // The grid keeps showing the preview, so only the progress of the export is used.
     const onEvent = (message) => {
       if (message?.event === 'progress') {
         progress.update(message);
       }
     };
-    const result = await api.exportXlsx(request, path, { all, onEvent });
+    const run = format === 'csv' ? api.exportCsv : api.exportXlsx;
+    const result = await run(request, path, { all, onEvent });
     if (result.cancelled) {
       showStatus('Export cancelled. Nothing was saved.');
       return;
@@ -392,6 +454,7 @@ async function runExport() {
     const summary = describeExport(result);
     showStatus(summary.status);
     showExportDetails(summary.details);
+    page.exportActions.hidden = false;
   } catch (error) {
     showStatus('');
     reportFailure(error);
@@ -436,6 +499,28 @@ function wireEvents() {
     runPreview();
   });
   page.exportButton.addEventListener('click', runExport);
+  page.exportFormat.addEventListener('change', () => {
+    const label = EXPORT_LABELS[page.exportFormat.value] ?? EXPORT_LABELS.xlsx;
+    // While an export runs the button shows "Exporting…" and takes its label back from the data attribute.
+    if (page.exportButton.dataset.label) {
+      page.exportButton.dataset.label = label;
+    } else {
+      page.exportButton.textContent = label;
+    }
+  });
+  page.columnsButton.addEventListener('click', () => {
+    if (appStatus) {
+      columnChooser.open(appStatus, grid.columns);
+    }
+  });
+  page.openExport.addEventListener('click', () => {
+    clearError();
+    api.openExport().catch(showError);
+  });
+  page.showExport.addEventListener('click', () => {
+    clearError();
+    api.showExportInFolder().catch(showError);
+  });
   page.fetchAllButton.addEventListener('click', fetchAllMatching);
   page.resetButton.addEventListener('click', () => {
     filters.reset();

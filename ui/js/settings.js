@@ -1,4 +1,4 @@
-// The settings dialog: API token, DevRev server address and sample data.
+// The settings dialog: API token, DevRev server address, time zone and sample data.
 // It reports every new app status to its owner through `onStatus`, so the
 // header and banners outside the dialog stay in step.
 
@@ -17,6 +17,18 @@ export function describeToken(status) {
     return 'A token is saved for this session only. You will need to paste it again after you close the app.';
   }
   return 'No token is saved yet.';
+}
+
+/**
+ * Formats the browser's current UTC offset as headers show it, for example "UTC+01:00".
+ * @returns {string}
+ */
+function localOffsetLabel() {
+  const minutes = -new Date().getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const hours = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
+  const rest = String(Math.abs(minutes) % 60).padStart(2, '0');
+  return `UTC${sign}${hours}:${rest}`;
 }
 
 /**
@@ -57,6 +69,9 @@ export class SettingsPanel {
     this.sampleStart = find('sample-data-start');
     this.sampleStop = find('settings-sample-data-stop');
     this.version = find('app-version');
+    this.timeZoneRadios = [...dialog.querySelectorAll('input[name="time-zone"]')];
+    this.timeZoneLocalOffset = find('time-zone-local-offset');
+    this.timeZoneStatus = find('time-zone-status');
     this.buttons = [...dialog.querySelectorAll('.settings-section button')];
 
     find('settings-close').addEventListener('click', () => this.close());
@@ -96,6 +111,13 @@ export class SettingsPanel {
         this.saveBaseUrl(this.status.defaultBaseUrl);
       }
     });
+    for (const radio of this.timeZoneRadios) {
+      radio.addEventListener('change', () => {
+        if (radio.checked) {
+          this.saveTimeZone(radio.value);
+        }
+      });
+    }
     this.sampleStart.addEventListener('click', () => this.setSampleMode(true));
     this.sampleStop.addEventListener('click', () => this.setSampleMode(false));
   }
@@ -161,6 +183,27 @@ export class SettingsPanel {
     this.sampleStop.hidden = !status.sampleMode;
 
     this.version.textContent = status.version ? `Version ${status.version}` : '';
+
+    const policy = status.timeZone?.policy ?? 'local';
+    for (const radio of this.timeZoneRadios) {
+      radio.checked = radio.value === policy;
+    }
+    this.timeZoneLocalOffset.textContent = `(now ${localOffsetLabel()})`;
+  }
+
+  async saveTimeZone(policy) {
+    this.timeZoneStatus.textContent = '';
+    const status = await this.run(() => api.setTimeZone(policy));
+    if (status) {
+      const note = policy === 'utc'
+        ? 'Dates now show in UTC. Preview again to update the results.'
+        : `Dates now show in local time, ${status.timeZone.label}. Preview again to update the results.`;
+      this.timeZoneStatus.textContent = note;
+      this.update(status, note);
+    } else if (this.status) {
+      // Put the radio back on the saved policy.
+      this.render(this.status);
+    }
   }
 
   async saveToken(sessionOnly) {
