@@ -1,4 +1,4 @@
-//! Saved preferences (the API base URL) and the app's folders.
+//! Saved preferences (the API base URL and a proxy) and the app's folders.
 //!
 //! Settings live in `settings.json` in the app's config folder as versioned
 //! JSON. A missing file means defaults. A file that cannot be read as settings
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::devrev::{BaseUrl, DEFAULT_BASE_URL};
+use crate::devrev::{BaseUrl, ProxyUrl, DEFAULT_BASE_URL};
 
 /// Environment variable that moves the config folder, for portable installs and tests.
 pub const CONFIG_DIR_ENV: &str = "DEVREV_EXPORT_CONFIG_DIR";
@@ -25,6 +25,10 @@ pub struct Settings {
     pub version: u32,
     /// DevRev API address, such as `https://api.devrev.ai`.
     pub base_url: String,
+    /// Proxy for all requests, such as `http://proxy.example.com:8080`.
+    /// Absent means the environment's or the system's proxy settings apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 impl Default for Settings {
@@ -32,6 +36,7 @@ impl Default for Settings {
         Settings {
             version: SETTINGS_VERSION,
             base_url: DEFAULT_BASE_URL.to_owned(),
+            proxy: None,
         }
     }
 }
@@ -40,6 +45,19 @@ impl Settings {
     /// Returns the saved base URL, or the default when the saved one is invalid.
     pub fn base_url(&self) -> BaseUrl {
         BaseUrl::parse(&self.base_url).unwrap_or_default()
+    }
+
+    /// Returns the saved proxy. An invalid one, which only a hand-edited file
+    /// can hold, counts as none and is logged.
+    pub fn proxy(&self) -> Option<ProxyUrl> {
+        let text = self.proxy.as_deref()?;
+        match ProxyUrl::parse(text) {
+            Ok(proxy) => Some(proxy),
+            Err(error) => {
+                tracing::warn!(%error, "the saved proxy is invalid, so none is set");
+                None
+            }
+        }
     }
 }
 
@@ -65,6 +83,8 @@ pub enum SettingsError {
     Damaged { path: PathBuf, reason: String },
     #[error("The settings file {} has the invalid server address `{value}`. Fix or delete the file, or save a new address in the app's Settings.", .path.display())]
     InvalidBaseUrl { path: PathBuf, value: String },
+    #[error("The settings file {} has the invalid proxy `{value}`. Fix or delete the file, or save a new proxy in the app's Settings.", .path.display())]
+    InvalidProxy { path: PathBuf, value: String },
     #[error("Could not save the settings to {}: {source}. Check that the folder exists and that you may write to it.", .path.display())]
     Write {
         path: PathBuf,
@@ -186,6 +206,37 @@ impl SettingsStore {
         })
     }
 
+    /// Returns the saved proxy, or `None` when no settings file exists or it
+    /// sets none. Like [`Self::saved_base_url`] it changes nothing on disk and
+    /// fails on a damaged file or an invalid proxy, so requests never bypass
+    /// a proxy the user set.
+    pub async fn saved_proxy(&self) -> Result<Option<ProxyUrl>, SettingsError> {
+        let text = match tokio::fs::read_to_string(&self.path).await {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(SettingsError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let settings: Settings =
+            serde_json::from_str(&text).map_err(|error| SettingsError::Damaged {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            })?;
+        let Some(proxy) = settings.proxy else {
+            return Ok(None);
+        };
+        ProxyUrl::parse(&proxy)
+            .map(Some)
+            .map_err(|_| SettingsError::InvalidProxy {
+                path: self.path.clone(),
+                value: proxy,
+            })
+    }
+
     /// Saves the settings: written to a temporary file and renamed into place,
     /// so a crash never leaves a half-written file.
     pub async fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
@@ -284,5 +335,51 @@ mod tests {
         assert!(kept[0].starts_with("settings.json.damaged-"));
         let content = std::fs::read_to_string(dir.path().join(&kept[0])).unwrap();
         assert_eq!(content, "{not json");
+    }
+
+    #[tokio::test]
+    async fn proxy_is_saved_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        let settings = Settings {
+            proxy: Some("http://127.0.0.1:3128".into()),
+            ..Settings::default()
+        };
+
+        store.save(&settings).await.unwrap();
+        let loaded = store.load().await.unwrap();
+        let saved = store.saved_proxy().await.unwrap();
+
+        assert_eq!(
+            loaded.settings.proxy.as_deref(),
+            Some("http://127.0.0.1:3128")
+        );
+        assert_eq!(saved.unwrap().as_str(), "http://127.0.0.1:3128");
+    }
+
+    #[tokio::test]
+    async fn no_proxy_is_left_out_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+
+        store.save(&Settings::default()).await.unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+
+        assert!(!text.contains("proxy"), "{text}");
+        assert_eq!(store.saved_proxy().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn invalid_saved_proxy_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        std::fs::write(store.path(), r#"{"proxy": "socks5://127.0.0.1:1080"}"#).unwrap();
+
+        let error = store.saved_proxy().await.unwrap_err();
+
+        assert!(
+            matches!(error, SettingsError::InvalidProxy { .. }),
+            "{error}"
+        );
     }
 }
