@@ -624,13 +624,22 @@ fn describe_reply(status: u16, headers: &HeaderMap, bytes: &[u8]) -> String {
     format!("HTTP {status} and {what}")
 }
 
-/// Returns the TLS library's own words for a failed handshake, which name the
-/// certificate problem (such as "self-signed certificate in certificate chain").
+/// Returns the TLS library's words for a failed handshake. OpenSSL puts the
+/// verification result, such as "unable to get local issuer certificate", in
+/// brackets after a line of internal codes, so only that part is kept.
 fn certificate_reason(error: &reqwest::Error) -> String {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
         if current.downcast_ref::<native_tls::Error>().is_some() {
-            return current.to_string();
+            let text = current.to_string();
+            let verification = text
+                .rsplit_once('(')
+                .filter(|_| text.contains("certificate verify failed"))
+                .map(|(_, rest)| rest.trim_end_matches(')').trim().to_owned());
+            return match verification {
+                Some(result) => format!("the server's certificate was not accepted ({result})"),
+                None => text,
+            };
         }
         cause = current.source();
     }
