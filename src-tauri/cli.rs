@@ -95,7 +95,7 @@ struct ExportArgs {
     retries: u32,
 }
 
-/// Retries per request unless `--retries` says otherwise: five attempts.
+/// Retries per request unless `--retries` sets another number: five attempts in all.
 const DEFAULT_RETRIES: u32 = 4;
 
 /// Most retries `--retries` accepts.
@@ -107,7 +107,7 @@ struct CheckArgs {
     network: NetworkArgs,
 }
 
-/// Where requests go: the server and the proxy.
+/// Network options: the server and the proxy.
 #[derive(Debug, Args)]
 struct NetworkArgs {
     /// DevRev API address. Default: the address saved in the app, else https://api.devrev.ai.

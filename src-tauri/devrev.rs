@@ -4,8 +4,8 @@
 //! The base URL and the token are injected, so the same client talks to DevRev,
 //! to a DevRev-compatible server, or to the project's demo server. All calls go
 //! through one private send path. It paces requests by the rate limit headers,
-//! applies the time limits, sends a request again after a transient failure
-//! as [`RetryPolicy`] allows, announces each wait as a [`RetryNotice`], logs
+//! applies the time limits and sends a request again after a transient failure
+//! as [`RetryPolicy`] allows. It announces each wait as a [`RetryNotice`], logs
 //! every attempt, and turns non-2xx responses into [`ApiError`]s decoded from
 //! the API's error body.
 
@@ -180,6 +180,9 @@ impl DevRevClient {
     /// Creates a client with the given time limits, retry policy and proxy.
     /// Fails only when the HTTP client cannot be set up, such as with a
     /// proxy address that reqwest rejects.
+    // ApiError is large because of the error body, but it is built once per
+    // failed request, next to a network round trip.
+    #[allow(clippy::result_large_err)]
     pub fn with_options(
         base_url: BaseUrl,
         token: Token,
@@ -400,6 +403,7 @@ impl DevRevClient {
     /// kind of server. JSON that breaks off or breaks down was damaged on the
     /// way, which another attempt may fix. Well-formed JSON of the wrong shape
     /// is reported with the path of the value that did not fit.
+    #[allow(clippy::result_large_err)]
     fn decode<T: DeserializeOwned>(
         &self,
         endpoint: &str,
@@ -587,7 +591,7 @@ impl DevRevClient {
     }
 }
 
-/// True when a body is JSON or could be: its content type says JSON, or it
+/// True when a body is JSON or could be: its content type names JSON, or it
 /// starts with `{` or `[`. An empty body counts, so a cut-off response is
 /// reported as damaged JSON rather than as another server.
 fn looks_like_json(headers: &HeaderMap, bytes: &[u8]) -> bool {
@@ -613,7 +617,7 @@ fn describe_reply(status: u16, headers: &HeaderMap, bytes: &[u8]) -> String {
                 .trim()
                 .to_ascii_lowercase()
         });
-    let what = match content_type.as_deref() {
+    let body_kind = match content_type.as_deref() {
         _ if bytes.is_empty() => "an empty body".to_owned(),
         Some("text/html") => "an HTML page".to_owned(),
         Some(kind) if kind.contains("json") => "a JSON body".to_owned(),
@@ -621,7 +625,7 @@ fn describe_reply(status: u16, headers: &HeaderMap, bytes: &[u8]) -> String {
         None if bytes.trim_ascii_start().starts_with(b"<") => "an HTML page".to_owned(),
         None => "a body that is not JSON".to_owned(),
     };
-    format!("HTTP {status} and {what}")
+    format!("HTTP {status} and {body_kind}")
 }
 
 /// Returns the TLS library's words for a failed handshake. OpenSSL puts the

@@ -1,8 +1,7 @@
-//! Certificates and proxies on loopback: HTTPS to a server whose certificate
-//! comes from a test CA, trusted only when a child process points
-//! `SSL_CERT_FILE` at that CA; and an HTTP proxy that forwards plain requests
-//! and tunnels HTTPS with `CONNECT`, set in the client's options or in the
-//! proxy environment variables.
+//! Certificates and proxies on loopback. A server's certificate comes from a
+//! test CA, trusted only when a child process points `SSL_CERT_FILE` at that
+//! CA. An HTTP proxy forwards plain requests and tunnels HTTPS with `CONNECT`,
+//! set in the client's options or in the proxy environment variables.
 //!
 //! The product has no way to skip certificate checks, so the test CA is never
 //! trusted inside this process: trust is tested through the `check` command
@@ -154,6 +153,7 @@ impl TestCa {
         builder
             .set_issuer_name(self.certificate.subject_name())
             .unwrap();
+
         builder
             .append_extension(BasicConstraints::new().build().unwrap())
             .unwrap();
@@ -169,6 +169,7 @@ impl TestCa {
         builder
             .append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
             .unwrap();
+
         let names = SubjectAlternativeName::new()
             .dns("localhost")
             .ip("127.0.0.1")
@@ -180,6 +181,7 @@ impl TestCa {
             .build(&builder.x509v3_context(Some(&self.certificate), None))
             .unwrap();
         builder.append_extension(authority).unwrap();
+
         builder.sign(&self.key, MessageDigest::sha256()).unwrap();
         (builder.build(), key)
     }
@@ -234,9 +236,9 @@ struct LoopbackProxy {
 }
 
 impl LoopbackProxy {
-    /// Starts the proxy. With `refuse_tunnels`, it answers every `CONNECT`
-    /// with 407, as a proxy that wants a password does.
-    async fn start(refuse_tunnels: bool) -> Self {
+    /// Starts the proxy. With `reject_tunnels`, it responds to every `CONNECT`
+    /// with 407, as a proxy that requires a password does.
+    async fn start(reject_tunnels: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -245,7 +247,7 @@ impl LoopbackProxy {
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let record = record.clone();
-                tokio::spawn(serve_proxy_connection(client, record, refuse_tunnels));
+                tokio::spawn(serve_proxy_connection(client, record, reject_tunnels));
             }
         });
         LoopbackProxy { addr, seen }
@@ -263,7 +265,7 @@ impl LoopbackProxy {
 async fn serve_proxy_connection(
     mut client: TcpStream,
     seen: Arc<Mutex<Vec<String>>>,
-    refuse_tunnels: bool,
+    reject_tunnels: bool,
 ) {
     // Read up to the end of the request head.
     let mut head = Vec::new();
@@ -302,7 +304,7 @@ async fn serve_proxy_connection(
         return;
     };
 
-    if method == "CONNECT" && refuse_tunnels {
+    if method == "CONNECT" && reject_tunnels {
         let _ = client
             .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm=\"test\"\r\ncontent-length: 0\r\n\r\n")
             .await;

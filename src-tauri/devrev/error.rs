@@ -105,7 +105,7 @@ pub enum ApiError {
     WrongServer {
         base_url: String,
         endpoint: String,
-        /// What came back instead of the API's JSON, such as `HTTP 404 with an HTML page`.
+        /// Reply received instead of the API's JSON, such as `HTTP 404 and an HTML page`.
         reply: String,
     },
 
@@ -345,5 +345,47 @@ mod tests {
 
         assert_eq!(parsed.error_type.as_deref(), Some("bad_request"));
         assert!(parsed.extra.contains_key("allowed_values"));
+    }
+
+    #[test]
+    fn invalid_retry_after_keeps_rest_of_body() {
+        let parsed =
+            body(r#"{"type":"too_many_requests","message":"Slow down.","retry_after":-5}"#);
+
+        assert_eq!(parsed.retry_after, None);
+        assert_eq!(parsed.message.as_deref(), Some("Slow down."));
+    }
+
+    #[test]
+    fn transient_errors_are_the_retryable_ones() {
+        let server_error = |status| ApiError::ServerError {
+            endpoint: "accounts.list".into(),
+            status,
+            body: ErrorBody::default(),
+        };
+        let wrong_server = ApiError::WrongServer {
+            base_url: "https://example.test".into(),
+            endpoint: "accounts.list".into(),
+            reply: "HTTP 404 and an HTML page".into(),
+        };
+
+        assert!(server_error(500).is_transient());
+        assert!(server_error(502).is_transient());
+        assert!(!server_error(501).is_transient());
+        assert!(!wrong_server.is_transient());
+    }
+
+    #[test]
+    fn timeout_names_phase_and_limit() {
+        let error = ApiError::Timeout {
+            endpoint: "accounts.list".into(),
+            phase: TimeoutPhase::Connect,
+            after: Duration::from_secs(10),
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "accounts.list timed out: no connection to the server within 10 seconds. Check the network connection and try again."
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! The network side of the client: time limits, the proxy, and what a failed
 //! connection means.
 //!
-//! Certificates come only from the operating system's trust store (reqwest's
-//! native TLS backend: OpenSSL's system paths on Linux, the Keychain on macOS,
-//! the Windows certificate store), so a corporate root CA installed on the
-//! computer works, and nothing here can turn verification off. Requests go
+//! Certificates come only from the operating system's trust store through
+//! reqwest's native TLS backend: OpenSSL's system paths on Linux, the Keychain
+//! on macOS, the Windows certificate store. So a corporate root CA installed
+//! on the computer works, and nothing here can turn verification off. Requests go
 //! through the proxy set in the app's settings, else the one in
 //! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` or the system settings, except for
 //! hosts listed in `NO_PROXY`.
@@ -22,7 +22,7 @@ use super::{ApiError, BaseUrl};
 pub struct Timeouts {
     /// Time to open a connection, TLS handshake included.
     pub connect: Duration,
-    /// Longest silence while waiting for the response's headers or its next
+    /// Maximum silence while waiting for the response's headers or its next
     /// bytes. Catches a server that accepts a request and never answers.
     pub read: Duration,
     /// Time for a whole attempt, from connecting to the last byte. Catches a
@@ -87,11 +87,11 @@ impl ProxyUrl {
         }
         if !url.username().is_empty() || url.password().is_some() {
             // The message quotes the address, so its password is masked.
-            let mut shown = url.clone();
-            let _ = shown.set_password(None);
-            let _ = shown.set_username("");
+            let mut masked = url.clone();
+            let _ = masked.set_password(None);
+            let _ = masked.set_username("");
             return Err(ProxyUrlError::Credentials {
-                value: format!("{}://****@{}", url.scheme(), host_and_port(&shown)),
+                value: format!("{}://****@{}", url.scheme(), host_and_port(&masked)),
             });
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
@@ -114,7 +114,7 @@ impl std::fmt::Display for ProxyUrl {
     }
 }
 
-/// Which proxy a client uses.
+/// Proxy choice of a client.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ProxyMode {
     /// The proxy in `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`, else the
@@ -123,7 +123,7 @@ pub enum ProxyMode {
     System,
     /// This proxy, except for the hosts in `NO_PROXY`.
     Manual(ProxyUrl),
-    /// No proxy, whatever the environment says. For the built-in demo server,
+    /// No proxy, whatever the environment sets. For the built-in demo server,
     /// which only this computer can reach.
     Direct,
 }
@@ -135,7 +135,7 @@ impl ProxyMode {
     }
 }
 
-/// Where the proxy that a client uses was set.
+/// Origin of the proxy that a client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxySource {
@@ -183,6 +183,7 @@ pub fn proxy_for(base_url: &BaseUrl, mode: &ProxyMode) -> Option<ProxyInUse> {
 
 /// Builds the `reqwest` proxy for the settings' proxy, bypassed for the hosts
 /// in `NO_PROXY` as the environment's proxies are.
+#[allow(clippy::result_large_err)]
 pub(crate) fn reqwest_proxy(proxy: &ProxyUrl) -> Result<reqwest::Proxy, ApiError> {
     let no_proxy = reqwest::NoProxy::from_string(&no_proxy_from_env());
     reqwest::Proxy::all(proxy.as_str())
@@ -206,7 +207,7 @@ fn host_and_port(url: &Url) -> String {
     }
 }
 
-/// What a failed connection or a broken response means for the user.
+/// Meaning of a failed connection or a broken response, for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TransportFailure {
     Timeout(TimeoutPhase),
@@ -222,9 +223,9 @@ pub(crate) enum TransportFailure {
     Connection,
 }
 
-/// Sorts a `reqwest` error into a [`TransportFailure`]. `via_proxy` says
-/// whether the request went through a proxy, because then a failure to
-/// connect is a failure to reach the proxy.
+/// Sorts a `reqwest` error into a [`TransportFailure`]. `via_proxy` is true
+/// when the request went through a proxy, because then a failure to connect
+/// is a failure to reach the proxy.
 pub(crate) fn classify(error: &reqwest::Error, via_proxy: bool) -> TransportFailure {
     if error.is_timeout() {
         // reqwest marks a connect timeout as both a timeout and a connect error.

@@ -1,7 +1,7 @@
 //! When to send a failed request again, and how long to wait first.
 //!
 //! [`RetryPolicy`] decides from the error and the attempt number: a rate
-//! limit waits as long as DevRev asks (clamped to a sane range), other
+//! limit waits as long as DevRev requests (clamped to a sane range), other
 //! transient failures back off exponentially with jitter, and permanent ones
 //! are not retried. Each wait is announced as a [`RetryNotice`], which the
 //! window turns into a countdown and the command line into a line of text.
@@ -20,12 +20,12 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Backoff before the second attempt. Each later attempt waits twice as long.
     pub base_delay: Duration,
-    /// Longest backoff between two attempts, before jitter.
+    /// Maximum backoff between two attempts, before jitter.
     pub max_delay: Duration,
-    /// Shortest wait after a 429, even when DevRev asks for less.
+    /// Minimum wait after a 429, even when DevRev requests less.
     pub min_rate_limit_wait: Duration,
-    /// Longest wait after a 429. Longer requests are cut to this and the
-    /// request is tried again, because a wait of hours is more likely a
+    /// Maximum wait after a 429. A longer requested wait is cut to this and
+    /// the request is tried again, because a wait of hours is more likely a
     /// server mistake than a real limit.
     pub max_rate_limit_wait: Duration,
     /// Fraction of the rate limit window's units below which requests are
@@ -86,7 +86,7 @@ impl RetryPolicy {
     }
 
     /// Returns the exponential backoff after attempt `attempt`, capped at
-    /// `max_delay` and jittered when the policy says so.
+    /// `max_delay` and jittered when `jitter` is set.
     fn backoff(&self, attempt: u32) -> Duration {
         let doublings = attempt.saturating_sub(1).min(20);
         let full = self
@@ -101,13 +101,13 @@ impl RetryPolicy {
     }
 }
 
-/// Why the client waits before its next request.
+/// Reason the client waits before its next request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaitReason {
-    /// DevRev answered 429 and named the wait (`Retry-After` or `retry_after`).
+    /// DevRev responded 429 and named the wait (`Retry-After` or `retry_after`).
     RateLimited,
-    /// DevRev answered 429 without naming a wait, so the client backs off.
+    /// DevRev responded 429 without naming a wait, so the client backs off.
     RateLimitedNoWait,
     /// The request failed in a way that may pass, such as a 503 or a timeout.
     Retry,
@@ -129,6 +129,9 @@ pub struct RetryNotice {
     pub wait_ms: u64,
     /// HTTP status of the failed attempt, if the server sent one.
     pub status: Option<u16>,
+    /// Short sentence naming what failed or why the client slows down, such
+    /// as "DevRev had an error (HTTP 500)." A countdown puts the time after it.
+    pub cause: String,
     /// One sentence for the person waiting, such as "DevRev asked us to wait 30 s."
     pub message: String,
 }
@@ -143,6 +146,7 @@ impl RetryNotice {
         max_attempts: u32,
     ) -> Self {
         let seconds = whole_seconds(wait);
+        let cause = short_failure(error);
         let (reason, message) = match error {
             ApiError::RateLimited {
                 retry_after: Some(_),
@@ -153,13 +157,12 @@ impl RetryNotice {
             ),
             ApiError::RateLimited { .. } => (
                 WaitReason::RateLimitedNoWait,
-                format!("DevRev is limiting requests. Trying again in {seconds} s."),
+                format!("{cause} Trying again in {seconds} s."),
             ),
             _ => (
                 WaitReason::Retry,
                 format!(
-                    "{} Trying again in {seconds} s (attempt {next_attempt} of {max_attempts}).",
-                    short_failure(error)
+                    "{cause} Trying again in {seconds} s (attempt {next_attempt} of {max_attempts})."
                 ),
             ),
         };
@@ -170,12 +173,16 @@ impl RetryNotice {
             max_attempts,
             wait_ms: wait.as_millis() as u64,
             status: error.status(),
+            cause,
             message,
         }
     }
 
     /// Describes a wait that keeps the client within DevRev's rate limit.
     pub(crate) fn pacing(endpoint: &str, wait: Duration, remaining: u64) -> Self {
+        let cause = format!(
+            "Slowing down to stay within DevRev's rate limit ({remaining} requests left in this window)."
+        );
         RetryNotice {
             endpoint: endpoint.to_owned(),
             reason: WaitReason::Pacing,
@@ -183,9 +190,8 @@ impl RetryNotice {
             max_attempts: 1,
             wait_ms: wait.as_millis() as u64,
             status: None,
-            message: format!(
-                "Slowing down to stay within DevRev's rate limit ({remaining} requests left in this window)."
-            ),
+            message: format!("{cause} Next request in {} s.", whole_seconds(wait)),
+            cause,
         }
     }
 }
@@ -203,6 +209,7 @@ fn whole_seconds(wait: Duration) -> u64 {
 /// Names a transient failure in a few words, for a notice.
 fn short_failure(error: &ApiError) -> String {
     match error {
+        ApiError::RateLimited { .. } => "DevRev is limiting requests.".into(),
         ApiError::ServerError { status, .. } => format!("DevRev had an error (HTTP {status})."),
         ApiError::Unavailable { .. } => "DevRev is temporarily unavailable (HTTP 503).".into(),
         ApiError::Timeout { .. } => "The request timed out.".into(),
