@@ -433,6 +433,12 @@ async fn network_settings(
             app_error.message = format!("--proxy: {}", app_error.message);
             (EXIT_BAD_INPUT, app_error)
         })?),
+        // With --base-url, older scripts ran without reading the settings file,
+        // so a damaged one only loses its proxy, with a warning.
+        None if args.base_url.is_some() => saved_proxy().await.unwrap_or_else(|(_, error)| {
+            eprintln!("warning: {error}");
+            None
+        }),
         None => saved_proxy().await?,
     };
     Ok((base_url, proxy))

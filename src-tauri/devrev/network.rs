@@ -215,11 +215,13 @@ pub(crate) enum TransportFailure {
     Certificate,
     /// The proxy could not be reached or refused to forward the request.
     Proxy,
-    /// Name lookup failed or no route to the host: the computer is offline.
+    /// No name server could be asked, or no route to the host: the computer
+    /// is offline.
     NoNetwork,
     /// The connection broke after it was made.
     ConnectionLost,
-    /// The server refused the connection or it failed in another way.
+    /// The server refused the connection, its name was not found, or the
+    /// connection failed in another way.
     Connection,
 }
 
@@ -250,8 +252,12 @@ pub(crate) fn classify(error: &reqwest::Error, via_proxy: bool) -> TransportFail
                 | std::io::ErrorKind::NetworkDown,
             ) => TransportFailure::NoNetwork,
             // A failed name lookup has no I/O error kind of its own, so the
-            // resolver's message is the only sign of it.
-            _ if is_lookup_failure(error) => TransportFailure::NoNetwork,
+            // resolver's message is the only sign of it. A temporary failure
+            // means no resolver could be asked; a name that is not found is
+            // more likely a mistyped address, which waiting does not fix.
+            _ if chain_contains(error, &["temporary failure in name resolution"]) => {
+                TransportFailure::NoNetwork
+            }
             _ => TransportFailure::Connection,
         };
     }
@@ -282,18 +288,13 @@ fn io_error_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::E
     None
 }
 
-fn is_lookup_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    const SIGNS: [&str; 5] = [
-        "dns error",
-        "failed to lookup address",
-        "name or service not known",
-        "no such host",
-        "temporary failure in name resolution",
-    ];
+/// True when the message of `error` or of one of its sources contains one of
+/// `signs`, compared in lower case.
+fn chain_contains(error: &(dyn std::error::Error + 'static), signs: &[&str]) -> bool {
     let mut cause = Some(error);
     while let Some(current) = cause {
         let text = current.to_string().to_ascii_lowercase();
-        if SIGNS.iter().any(|sign| text.contains(sign)) {
+        if signs.iter().any(|sign| text.contains(sign)) {
             return true;
         }
         cause = current.source();
@@ -372,5 +373,24 @@ mod tests {
         let base_url = BaseUrl::parse("http://127.0.0.1:9").unwrap();
 
         assert_eq!(proxy_for(&base_url, &ProxyMode::Direct), None);
+    }
+
+    #[test]
+    fn lookup_failures_are_told_apart() {
+        let offline = std::io::Error::other(
+            "failed to lookup address information: Temporary failure in name resolution",
+        );
+        let unknown = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+
+        assert!(chain_contains(
+            &offline,
+            &["temporary failure in name resolution"]
+        ));
+        assert!(!chain_contains(
+            &unknown,
+            &["temporary failure in name resolution"]
+        ));
     }
 }
