@@ -1,6 +1,7 @@
-//! The command line: `export` runs an export without the window, `columns`
-//! lists the column keys, and `demo-server` serves generated sample accounts.
-//! Without a command the app window opens.
+//! The command line: `export` runs an export without the window, `check`
+//! tests the token and the connection, `columns` lists the column keys, and
+//! `demo-server` serves generated sample accounts. Without a command the app
+//! window opens.
 //!
 //! The command names, options, `DEVREV_TOKEN` and exit statuses are a public
 //! interface that IT staff script: change them only in ways that keep old
@@ -15,7 +16,10 @@ use crate::columns::{catalogue, ColumnChoice, ColumnOptions, OTHER_CUSTOM_FIELDS
 use crate::csv_export::{export_csv_to_file, with_csv_extension, ExportFormat};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::paging::PagingLimits;
-use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient};
+use crate::devrev::{
+    AccountsExportRequest, BaseUrl, ClientOptions, DevRevClient, ProxyMode, ProxyUrl, RetryNotice,
+    RetryPolicy, WaitReason,
+};
 use crate::error::AppError;
 use crate::export::{
     export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, Progress,
@@ -32,7 +36,8 @@ pub const TOKEN_ENV: &str = "DEVREV_TOKEN";
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status: no token, or the token was rejected (HTTP 401 or 403).
 pub const EXIT_TOKEN: u8 = 3;
-/// Exit status: the API or the network failed.
+/// Exit status: the API or the network failed, including certificate and
+/// proxy problems and a server that is not the DevRev API.
 pub const EXIT_API: u8 = 4;
 /// Exit status: the workbook could not be written.
 pub const EXIT_FILE: u8 = 5;
@@ -44,7 +49,7 @@ pub const EXIT_CANCELLED: u8 = 130;
     name = "devrev-accounts-export",
     version,
     about = "Export DevRev accounts to Excel workbooks or CSV files. Run without a command to open the app.",
-    after_help = "Exit status: 0 success, 2 invalid input, 3 missing or rejected token, 4 API or network failure, 5 file could not be written, 130 cancelled with Ctrl+C."
+    after_help = "Exit status: 0 success, 2 invalid input, 3 missing or rejected token, 4 API or network failure (certificate, proxy and wrong server address included), 5 file could not be written, 130 cancelled with Ctrl+C."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -58,6 +63,12 @@ enum Command {
     /// The token comes from the DEVREV_TOKEN environment variable when it is
     /// set, otherwise from the keyring where the app saved it.
     Export(ExportArgs),
+    /// Check the token and the connection: ask DevRev who the token belongs to.
+    ///
+    /// Sends one request to dev-users.self, without retries, and prints the
+    /// user or what failed, such as a rejected token, a certificate or proxy
+    /// problem, or a server address that is not the DevRev API.
+    Check(CheckArgs),
     /// List the column keys that `export --columns` takes, in the default order.
     Columns,
     /// Serve generated sample accounts through a DevRev-compatible API on this computer.
@@ -76,9 +87,6 @@ struct ExportArgs {
     /// Without it, the API's default applies: the first 50 accounts.
     #[arg(long, value_name = "FILE")]
     filters: Option<PathBuf>,
-    /// DevRev API address. Default: the address saved in the app, else https://api.devrev.ai.
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
     /// Replace FILE if it already exists. Without this option an existing file is never changed.
     #[arg(long)]
     overwrite: bool,
@@ -100,6 +108,37 @@ struct ExportArgs {
     /// "Created (UTC+01:00)". Default: the one saved in the app, else local.
     #[arg(long, value_name = "ZONE")]
     time_zone: Option<TimeZonePolicy>,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Times a failed request is sent again before the export gives up:
+    /// after a rate limit, a server error, a timeout or a lost connection.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES)]
+    retries: u32,
+}
+
+/// Retries per request unless `--retries` sets another number: five attempts in all.
+const DEFAULT_RETRIES: u32 = 4;
+
+/// Most retries `--retries` accepts.
+const MAX_RETRIES: u32 = 20;
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Network options: the server and the proxy.
+#[derive(Debug, Args)]
+struct NetworkArgs {
+    /// DevRev API address. Default: the address saved in the app, else https://api.devrev.ai.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// HTTP proxy for all requests, such as http://proxy.example.com:8080.
+    /// Default: the proxy saved in the app, else HTTPS_PROXY and the other
+    /// proxy environment variables.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +182,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Export(args) => export(args).await,
+            Command::Check(args) => check(args).await,
             Command::Columns => {
                 print_columns();
                 Ok(())
@@ -196,29 +236,46 @@ async fn export(args: ExportArgs) -> CommandResult {
         ));
     }
 
-    let base_url = match &args.base_url {
-        Some(text) => BaseUrl::parse(text).map_err(|error| (EXIT_BAD_INPUT, error.into()))?,
-        None => saved_base_url().await?,
-    };
+    if args.retries > MAX_RETRIES {
+        return Err(bad_input(
+            "invalid_retries",
+            format!(
+                "--retries {} is more than the {MAX_RETRIES} allowed. Choose a number from 0 to {MAX_RETRIES}.",
+                args.retries
+            ),
+        ));
+    }
+    let (base_url, proxy) = network_settings(&args.network).await?;
     let policy = match args.time_zone {
         Some(policy) => policy,
         None => saved_time_zone().await?,
     };
-    let options = ColumnOptions {
+    let columns = ColumnOptions {
         choice,
         time_zone: ExportTimeZone::resolve(policy),
         custom_labels: Default::default(),
     };
     let token = resolve_token().await?;
-    let client = DevRevClient::new(base_url.clone(), token);
+    let options = ClientOptions {
+        retry: RetryPolicy {
+            max_attempts: args.retries + 1,
+            ..RetryPolicy::default()
+        },
+        proxy: ProxyMode::from_setting(proxy),
+        ..ClientOptions::default()
+    };
+    let client = DevRevClient::with_options(base_url.clone(), token, options)
+        .map_err(|error| (EXIT_API, AppError::from(error)))?;
     let plan = FetchPlan {
         request,
         all: args.all,
         limits: PagingLimits::default(),
-        columns: options.clone(),
+        columns: columns.clone(),
     };
 
     eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
+    let mut reporter = ProgressReporter::new();
+    let client = client.on_retry(reporter.notice_printer());
     let cancel = CancellationToken::new();
     let on_ctrl_c = {
         let cancel = cancel.clone();
@@ -228,7 +285,6 @@ async fn export(args: ExportArgs) -> CommandResult {
             }
         })
     };
-    let mut reporter = ProgressReporter::new();
     let result = match format {
         ExportFormat::Xlsx => export_to_file(
             &client,
@@ -249,7 +305,7 @@ async fn export(args: ExportArgs) -> CommandResult {
         ExportFormat::Csv => export_csv_to_file(
             &client,
             &plan,
-            &options,
+            &columns,
             &target,
             args.overwrite,
             &cancel,
@@ -287,11 +343,10 @@ async fn export(args: ExportArgs) -> CommandResult {
 /// Returns the exit status of a failed fetch: a rejected token or any other
 /// API or network failure.
 fn fetch_status(error: &crate::devrev::paging::PagingError) -> u8 {
-    match error {
-        crate::devrev::paging::PagingError::Api(api) if matches!(api.status(), Some(401 | 403)) => {
-            EXIT_TOKEN
-        }
-        _ => EXIT_API,
+    if rejects_token(error.api_error()) {
+        EXIT_TOKEN
+    } else {
+        EXIT_API
     }
 }
 
@@ -447,6 +502,97 @@ impl ProgressReporter {
             bar.finish_and_clear();
         }
     }
+
+    /// Returns a callback that prints each wait of the client above the live
+    /// line, or as a plain line. Pacing waits under a second are not printed,
+    /// because near the rate limit there is one before every request.
+    fn notice_printer(&self) -> impl Fn(&RetryNotice) + Send + Sync + 'static {
+        let bar = self.bar.clone();
+        move |notice: &RetryNotice| {
+            if notice.reason == WaitReason::Pacing && notice.wait_ms < 1_000 {
+                return;
+            }
+            let line = format!("note: {}", notice.message);
+            match &bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+    }
+}
+
+/// True when the API rejected the token (HTTP 401) or its permissions (403).
+fn rejects_token(error: Option<&crate::devrev::ApiError>) -> bool {
+    error.is_some_and(|api| matches!(api.status(), Some(401 | 403)))
+}
+
+async fn check(args: CheckArgs) -> CommandResult {
+    let (base_url, proxy) = network_settings(&args.network).await?;
+    let token = resolve_token().await?;
+    let options = ClientOptions {
+        retry: RetryPolicy::none(),
+        proxy: ProxyMode::from_setting(proxy),
+        ..ClientOptions::default()
+    };
+    let client = DevRevClient::with_options(base_url.clone(), token, options)
+        .map_err(|error| (EXIT_API, AppError::from(error)))?;
+    let route = match client.proxy() {
+        Some(proxy) => format!(" through the proxy {}", proxy.address),
+        None => String::new(),
+    };
+
+    eprintln!("Checking the token with {base_url}{route} …");
+    let user = client.current_user().await.map_err(|error| {
+        let status = if rejects_token(Some(&error)) {
+            EXIT_TOKEN
+        } else {
+            EXIT_API
+        };
+        (status, AppError::from(error))
+    })?;
+    println!(
+        "The token works: it belongs to {} at {base_url}{route}.",
+        user.label()
+    );
+    Ok(())
+}
+
+/// Returns the base URL and proxy for a command: the options when given,
+/// else what the app saved.
+async fn network_settings(
+    args: &NetworkArgs,
+) -> Result<(BaseUrl, Option<ProxyUrl>), (u8, AppError)> {
+    let base_url = match &args.base_url {
+        Some(text) => BaseUrl::parse(text).map_err(|error| (EXIT_BAD_INPUT, error.into()))?,
+        None => saved_base_url().await?,
+    };
+    let proxy = match &args.proxy {
+        Some(text) => Some(ProxyUrl::parse(text).map_err(|error| {
+            let mut app_error = AppError::from(error);
+            app_error.message = format!("--proxy: {}", app_error.message);
+            (EXIT_BAD_INPUT, app_error)
+        })?),
+        // With --base-url, older scripts ran without reading the settings file,
+        // so a damaged one only loses its proxy, with a warning.
+        None if args.base_url.is_some() => saved_proxy().await.unwrap_or_else(|(_, error)| {
+            eprintln!("warning: {error}");
+            None
+        }),
+        None => saved_proxy().await?,
+    };
+    Ok((base_url, proxy))
+}
+
+/// Returns the proxy saved by the app, or `None`. A damaged settings file
+/// stops the command, because requests would otherwise bypass a proxy the
+/// user set.
+async fn saved_proxy() -> Result<Option<ProxyUrl>, (u8, AppError)> {
+    let store = SettingsStore::in_config_dir().map_err(|error| (EXIT_BAD_INPUT, error.into()))?;
+    store.saved_proxy().await.map_err(|error| {
+        let mut app_error = AppError::from(error);
+        app_error.message = format!("{} Or give the proxy with --proxy.", app_error.message);
+        (EXIT_BAD_INPUT, app_error)
+    })
 }
 
 async fn read_filters(path: Option<&PathBuf>) -> Result<AccountsExportRequest, (u8, AppError)> {
@@ -673,5 +819,34 @@ mod tests {
     #[test]
     fn export_requires_out() {
         assert!(Cli::try_parse_from(["app", "export"]).is_err());
+    }
+
+    #[test]
+    fn check_takes_base_url_and_proxy() {
+        let cli = Cli::try_parse_from([
+            "app",
+            "check",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "--proxy",
+            "http://127.0.0.1:2",
+        ])
+        .unwrap();
+
+        let Some(Command::Check(args)) = cli.command else {
+            panic!("not a check");
+        };
+        assert_eq!(args.network.base_url.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(args.network.proxy.as_deref(), Some("http://127.0.0.1:2"));
+    }
+
+    #[test]
+    fn export_retries_default_to_four() {
+        let cli = Cli::try_parse_from(["app", "export", "--out", "a.xlsx"]).unwrap();
+
+        let Some(Command::Export(args)) = cli.command else {
+            panic!("not an export");
+        };
+        assert_eq!(args.retries, 4);
     }
 }

@@ -16,7 +16,7 @@ use crate::columns::{catalogue, CatalogueColumn, CellValue, Column};
 use crate::csv_export::ExportFormat;
 use crate::error::AppError;
 use crate::export::{ExportSummary, FetchSummary, PreviewSink, Progress};
-use crate::session::{AppSession, AppStatus};
+use crate::session::{AppSession, AppStatus, ConnectionReport};
 use crate::settings::SettingsStore;
 use crate::time_zone::{TimeZoneInfo, TimeZonePolicy};
 use crate::token::TokenStore;
@@ -50,6 +50,8 @@ pub fn run_app() -> Result<(), tauri::Error> {
             save_token,
             remove_token,
             set_base_url,
+            set_proxy,
+            test_connection,
             start_sample_data,
             stop_sample_data,
             preview,
@@ -92,6 +94,16 @@ async fn set_base_url(
     base_url: String,
 ) -> Result<AppStatus, AppError> {
     session.set_base_url(&base_url).await
+}
+
+#[tauri::command]
+async fn set_proxy(session: State<'_, AppSession>, proxy: String) -> Result<AppStatus, AppError> {
+    session.set_proxy(&proxy).await
+}
+
+#[tauri::command]
+async fn test_connection(session: State<'_, AppSession>) -> Result<ConnectionReport, AppError> {
+    session.test_connection().await
 }
 
 #[tauri::command]

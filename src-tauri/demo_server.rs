@@ -6,7 +6,7 @@
 //!
 //! # Endpoints
 //!
-//! Both endpoints require the header `Authorization: Bearer <token>`
+//! Every endpoint requires the header `Authorization: Bearer <token>`
 //! (otherwise 401 `unauthenticated`) and a JSON body (otherwise 400
 //! `parse_error`) with only known fields of the right types (otherwise 400
 //! `bad_request` naming the field), and sort keys on sortable fields. Other
@@ -27,6 +27,9 @@
 //!   `mode`. Any other cursor gets 400 `bad_request`. An empty cursor counts
 //!   as none. Pages read in order give the same accounts in the same order as
 //!   `accounts.export` with the same filters.
+//! - `GET` or `POST /dev-users.self` takes an empty object (or no body) and
+//!   returns `{"dev_user": {...}}` with the first of [`demo_users`], as the
+//!   user the token belongs to.
 //!
 //! Each account carries an extra `stage` object (`id` and `name`), a field the
 //! `Account` type does not have, so clients show they ignore unknown fields.
@@ -77,15 +80,18 @@
 //!
 //! [`DemoServer::recorded_requests`] lists the requests received, and
 //! [`DemoServer::inject_fault`] queues responses such as 429, 503 or a
-//! crafted 200 page.
+//! crafted 200 page, and failures a real server cannot produce on demand: a
+//! connection that breaks mid-body, cut-off JSON, a stall and a trickle.
 
 pub mod data;
+mod faults;
 mod json;
 mod list;
 mod order;
 mod query;
 mod record;
 mod routes;
+mod users;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -212,11 +218,36 @@ pub enum Fault {
     /// Responds with this HTTP status and JSON body (`Content-Type:
     /// application/json`), and a `Retry-After` header when one is given. A 200
     /// status with a crafted page, such as one with a repeated cursor, tests a
-    /// client's paging guards.
+    /// client's paging guards. The `Retry-After` value is sent as given, so it
+    /// may be a number of seconds, an HTTP date, or something invalid.
     Status {
         status: u16,
         body: Value,
         retry_after_header: Option<String>,
+    },
+    /// Handles the request as usual and adds these headers to the response,
+    /// such as `X-RateLimit-Remaining`. It takes a place in the queue, so it
+    /// also lets requests through before a later fault.
+    Pass { headers: Vec<(String, String)> },
+    /// Responds with this status, `Content-Type` and body bytes, which need
+    /// not be JSON: an HTML page, or JSON cut off in the middle.
+    Raw {
+        status: u16,
+        content_type: String,
+        body: Vec<u8>,
+    },
+    /// Sends a 200 whose `Content-Length` announces all of `body`, sends the
+    /// first `sent` bytes, then breaks the connection.
+    ResetMidBody { body: Vec<u8>, sent: usize },
+    /// Reads the request and sends nothing for `duration`, or until the
+    /// server shuts down, then responds 503.
+    Stall { duration: Duration },
+    /// Sends a 200 with the headers at once and then `body` in pieces of
+    /// `chunk_bytes`, one every `interval`.
+    Trickle {
+        body: Vec<u8>,
+        chunk_bytes: usize,
+        interval: Duration,
     },
 }
 
@@ -258,6 +289,76 @@ impl Fault {
                 "reference_id": reference_id
             }),
             retry_after_header: None,
+        }
+    }
+
+    /// 401 `unauthenticated`, as for a token that expired or was revoked.
+    pub fn unauthenticated() -> Fault {
+        Fault::Status {
+            status: 401,
+            body: json!({
+                "type": "unauthenticated",
+                "message": "The token has expired."
+            }),
+            retry_after_header: None,
+        }
+    }
+
+    /// 429 `too_many_requests` with this raw `Retry-After` header, or none,
+    /// and no `retry_after` in the body.
+    pub fn rate_limited_with_header(retry_after: Option<&str>) -> Fault {
+        Fault::Status {
+            status: 429,
+            body: json!({
+                "type": "too_many_requests",
+                "message": "Rate limit exceeded."
+            }),
+            retry_after_header: retry_after.map(str::to_owned),
+        }
+    }
+
+    /// Handles the request as usual and reports a rate limit window with
+    /// `remaining` of `limit` units left, resetting `reset_in` from now.
+    pub fn rate_limit_headers(limit: u64, remaining: u64, reset_in: Duration) -> Fault {
+        let reset = std::time::SystemTime::now() + reset_in;
+        let reset_epoch = reset
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        Fault::Pass {
+            headers: vec![
+                ("X-RateLimit-Limit".into(), limit.to_string()),
+                ("X-RateLimit-Remaining".into(), remaining.to_string()),
+                ("X-RateLimit-Reset".into(), reset_epoch.to_string()),
+            ],
+        }
+    }
+
+    /// Handles the request as usual, with nothing added.
+    pub fn pass() -> Fault {
+        Fault::Pass {
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 200 `application/json` response holding the first half of a page of
+    /// accounts, as when a connection ends early on a proxy that already sent
+    /// the whole length.
+    pub fn truncated_json() -> Fault {
+        let page = br#"{"accounts": [{"id": "don:core:dvrv-us-1:devo/demo:account/1", "display_name": "Cut"#;
+        Fault::Raw {
+            status: 200,
+            content_type: "application/json".into(),
+            body: page.to_vec(),
+        }
+    }
+
+    /// An HTML page with the given status, as a web server or a login portal
+    /// sends in place of the API.
+    pub fn html_page(status: u16) -> Fault {
+        Fault::Raw {
+            status,
+            content_type: "text/html; charset=utf-8".into(),
+            body: b"<!doctype html><html><body><h1>Welcome</h1></body></html>".to_vec(),
         }
     }
 
@@ -369,6 +470,7 @@ impl DemoServer {
     /// Stops accepting connections, lets open requests finish for up to five
     /// seconds, and returns once the listening socket is closed.
     pub async fn shutdown(mut self) {
+        self.state.stopping.cancel();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -395,6 +497,7 @@ impl DemoServer {
 
 impl Drop for DemoServer {
     fn drop(&mut self) {
+        self.state.stopping.cancel();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -467,7 +570,10 @@ mod tests {
             status,
             body,
             retry_after_header,
-        } = Fault::too_many_requests(7);
+        } = Fault::too_many_requests(7)
+        else {
+            panic!("not a status fault");
+        };
 
         assert_eq!(status, 429);
         assert_eq!(body["retry_after"], 7);

@@ -10,7 +10,7 @@ use crate::columns::ColumnChoiceError;
 use crate::csv_export::{CsvError, CsvExportError};
 use crate::devrev::paging::PagingError;
 use crate::devrev::request::{FieldError, RequestParseError};
-use crate::devrev::{ApiError, BaseUrlError};
+use crate::devrev::{ApiError, BaseUrlError, ProxyUrlError};
 use crate::export::ExportError;
 use crate::settings::SettingsError;
 use crate::token::{KeyringError, TokenError};
@@ -73,9 +73,17 @@ impl From<ApiError> for AppError {
             ApiError::ServerError { .. } => "server_error",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::UnexpectedStatus { .. } => "unexpected_status",
+            ApiError::WrongServer { .. } => "wrong_server",
             ApiError::Connection { .. } => "connection_failed",
+            ApiError::NoNetwork { .. } => "no_network",
+            ApiError::ConnectionLost { .. } => "connection_lost",
+            ApiError::Certificate { .. } => "certificate_problem",
+            ApiError::Proxy { .. } => "proxy_failed",
             ApiError::Timeout { .. } => "timed_out",
-            ApiError::Decode { .. } | ApiError::TooLarge { .. } => "invalid_response",
+            ApiError::InvalidJson { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
+                "invalid_response"
+            }
+            ApiError::Setup { .. } => "client_setup_failed",
         };
         AppError::new(code, error.to_string())
     }
@@ -84,7 +92,7 @@ impl From<ApiError> for AppError {
 impl From<PagingError> for AppError {
     fn from(error: PagingError) -> Self {
         match error {
-            PagingError::Api(error) => error.into(),
+            PagingError::Api(failure) => failure.error.into(),
             PagingError::RepeatedCursor { .. } => AppError::new("paging_loop", error.to_string()),
             PagingError::TooManyPages { .. } => AppError::new("too_many_pages", error.to_string()),
         }
@@ -121,6 +129,12 @@ impl From<TokenError> for AppError {
 impl From<BaseUrlError> for AppError {
     fn from(error: BaseUrlError) -> Self {
         AppError::new("invalid_base_url", error.to_string())
+    }
+}
+
+impl From<ProxyUrlError> for AppError {
+    fn from(error: ProxyUrlError) -> Self {
+        AppError::new("invalid_proxy", error.to_string())
     }
 }
 
@@ -275,9 +289,58 @@ mod tests {
             (
                 ApiError::Timeout {
                     endpoint: endpoint(),
+                    phase: crate::devrev::TimeoutPhase::Read,
                     after: std::time::Duration::from_secs(5),
                 },
                 "timed_out",
+            ),
+            (
+                ApiError::WrongServer {
+                    base_url: "https://example.test".into(),
+                    endpoint: endpoint(),
+                    reply: "HTTP 404 and an HTML page".into(),
+                },
+                "wrong_server",
+            ),
+            (
+                ApiError::NoNetwork {
+                    base_url: "https://example.test".into(),
+                    endpoint: endpoint(),
+                    reason: "dns error".into(),
+                },
+                "no_network",
+            ),
+            (
+                ApiError::ConnectionLost {
+                    base_url: "https://example.test".into(),
+                    endpoint: endpoint(),
+                    reason: "connection reset".into(),
+                },
+                "connection_lost",
+            ),
+            (
+                ApiError::Certificate {
+                    base_url: "https://example.test".into(),
+                    endpoint: endpoint(),
+                    reason: "self-signed certificate".into(),
+                },
+                "certificate_problem",
+            ),
+            (
+                ApiError::Proxy {
+                    proxy: "http://127.0.0.1:3128".into(),
+                    base_url: "https://example.test".into(),
+                    endpoint: endpoint(),
+                    reason: "connection refused".into(),
+                },
+                "proxy_failed",
+            ),
+            (
+                ApiError::InvalidJson {
+                    endpoint: endpoint(),
+                    reason: "it ended early".into(),
+                },
+                "invalid_response",
             ),
         ];
 

@@ -2,7 +2,7 @@
 //!
 //! [`AppSession`] owns what the window works with: the settings, the token
 //! (saved in the keyring or held for this session only), sample-data mode and
-//! the last preview. The Tauri commands in [`crate::commands`] forward to it,
+//! the last preview. It also tests the connection: who the token belongs to. The Tauri commands in [`crate::commands`] forward to it,
 //! so everything here can be tested without a window.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +15,10 @@ use crate::columns::{ColumnChoice, ColumnOptions};
 use crate::csv_export::{export_csv_to_file, with_csv_extension};
 use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::paging::PagingLimits;
-use crate::devrev::{AccountsExportRequest, BaseUrl, DevRevClient, DEFAULT_BASE_URL};
+use crate::devrev::{
+    proxy_for, AccountsExportRequest, BaseUrl, ClientOptions, DevRevClient, DevUser, ProxyInUse,
+    ProxyMode, ProxyUrl, RetryPolicy, DEFAULT_BASE_URL,
+};
 use crate::error::AppError;
 use crate::export::{
     export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, FetchSummary,
@@ -52,6 +55,10 @@ pub struct AppStatus {
     pub active_base_url: String,
     pub default_base_url: &'static str,
     pub sample_mode: bool,
+    /// The proxy saved in Settings, if any.
+    pub proxy: Option<String>,
+    /// The proxy that requests to `active_base_url` go through, if any.
+    pub proxy_in_use: Option<ProxyInUse>,
     pub version: &'static str,
     /// Note about settings that could not be read or saved.
     pub settings_warning: Option<String>,
@@ -59,6 +66,22 @@ pub struct AppStatus {
     pub time_zone: TimeZoneInfo,
     /// The columns of the grid and the CSV export, in order.
     pub columns: ColumnChoice,
+}
+
+/// Outcome of a successful connection test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionReport {
+    /// The server that answered.
+    pub base_url: String,
+    /// The user the token belongs to.
+    pub user: DevUser,
+    /// The proxy the request went through, if any.
+    pub proxy: Option<ProxyInUse>,
+    pub sample_mode: bool,
+    pub elapsed_ms: u64,
+    /// One sentence for the settings dialog, naming the user and the server.
+    pub message: String,
 }
 
 struct SampleData {
@@ -124,9 +147,15 @@ impl AppSession {
         let sample = self.sample.lock().await;
         let settings = self.settings.lock().await.clone();
         let base_url = settings.base_url().to_string();
-        let active_base_url = match sample.as_ref() {
-            Some(sample) => sample.server.base_url(),
-            None => base_url.clone(),
+        let (active_base_url, proxy_in_use) = match sample.as_ref() {
+            Some(sample) => (sample.server.base_url(), None),
+            None => (
+                base_url.clone(),
+                proxy_for(
+                    &settings.base_url(),
+                    &ProxyMode::from_setting(settings.proxy()),
+                ),
+            ),
         };
         AppStatus {
             token_source,
@@ -136,6 +165,8 @@ impl AppSession {
             active_base_url,
             default_base_url: DEFAULT_BASE_URL,
             sample_mode: sample.is_some(),
+            proxy: settings.proxy.clone(),
+            proxy_in_use,
             version: env!("CARGO_PKG_VERSION"),
             settings_warning: self.settings_warning.clone(),
             time_zone: ExportTimeZone::resolve(settings.time_zone).into(),
@@ -246,6 +277,62 @@ impl AppSession {
         }
         *settings = updated;
         Ok(())
+    }
+
+    /// Checks and saves the proxy for all requests. Empty text removes it, so
+    /// the environment's or the system's proxy applies again.
+    pub async fn set_proxy(&self, text: &str) -> Result<AppStatus, AppError> {
+        let proxy = match text.trim() {
+            "" => None,
+            typed => Some(ProxyUrl::parse(typed)?),
+        };
+        let saved = proxy.as_ref().map(ToString::to_string);
+        self.update_settings(|settings| settings.proxy = saved)
+            .await?;
+        match &proxy {
+            Some(proxy) => tracing::info!(%proxy, "proxy set"),
+            None => tracing::info!("proxy removed; the system's proxy settings apply"),
+        }
+        Ok(self.status().await)
+    }
+
+    /// Asks the server in use who the token belongs to, with one request to
+    /// `dev-users.self` and no retries, so the answer names the actual
+    /// problem at once: a rejected token, a missing permission, a rate limit,
+    /// a server error, a certificate or proxy problem, no network, or a
+    /// server that is not the DevRev API.
+    pub async fn test_connection(&self) -> Result<ConnectionReport, AppError> {
+        let client = self.client_with(RetryPolicy::none()).await?;
+        let sample_mode = self.sample.lock().await.is_some();
+        let started = std::time::Instant::now();
+
+        let user = client.current_user().await?;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let base_url = client.base_url().to_string();
+        let route = match client.proxy() {
+            Some(proxy) => format!(" through the proxy {}", proxy.address),
+            None => String::new(),
+        };
+        let message = if sample_mode {
+            format!(
+                "Connected to the sample data server as {}. Your own token is not used while sample data is on.",
+                user.label()
+            )
+        } else {
+            format!(
+                "Connected to {base_url}{route}. The token belongs to {}.",
+                user.label()
+            )
+        };
+        tracing::info!(base_url = %base_url, elapsed_ms, "connection test succeeded");
+        Ok(ConnectionReport {
+            base_url,
+            proxy: client.proxy().cloned(),
+            user,
+            sample_mode,
+            elapsed_ms,
+            message,
+        })
     }
 
     /// Starts the built-in demo server on loopback and uses it until
@@ -397,15 +484,37 @@ impl AppSession {
         cancel
     }
 
-    /// Builds a client for the server and token in use: the demo server in
-    /// sample mode, else the saved base URL with the session or keyring token.
+    /// Builds a client for the server and token in use that retries
+    /// transient failures.
     async fn client(&self) -> Result<DevRevClient, AppError> {
+        self.client_with(RetryPolicy::default()).await
+    }
+
+    /// Builds a client for the server and token in use: the demo server in
+    /// sample mode, reached directly, else the saved base URL through the
+    /// saved or the system's proxy, with the session or keyring token.
+    async fn client_with(&self, retry: RetryPolicy) -> Result<DevRevClient, AppError> {
         if let Some(sample) = self.sample.lock().await.as_ref() {
             let base_url = BaseUrl::parse(&sample.server.base_url())?;
-            return Ok(DevRevClient::new(base_url, sample.token.clone()));
+            let options = ClientOptions {
+                retry,
+                proxy: ProxyMode::Direct,
+                ..ClientOptions::default()
+            };
+            return Ok(DevRevClient::with_options(
+                base_url,
+                sample.token.clone(),
+                options,
+            )?);
         }
 
-        let base_url = self.settings.lock().await.base_url();
+        let settings = self.settings.lock().await.clone();
+        let base_url = settings.base_url();
+        let options = ClientOptions {
+            retry,
+            proxy: ProxyMode::from_setting(settings.proxy()),
+            ..ClientOptions::default()
+        };
         let session_token = self.session_token.lock().await.clone();
         let token = match session_token {
             Some(token) => token,
@@ -419,7 +528,7 @@ impl AppSession {
                 Err(error) => return Err(error.into()),
             },
         };
-        Ok(DevRevClient::new(base_url, token))
+        Ok(DevRevClient::with_options(base_url, token, options)?)
     }
 }
 

@@ -1,5 +1,5 @@
-//! Saved preferences (the API base URL, the time zone, the chosen columns)
-//! and the app's folders.
+//! Saved preferences (the API base URL, a proxy, the time zone, the chosen
+//! columns) and the app's folders.
 //!
 //! Settings live in `settings.json` in the app's config folder as versioned
 //! JSON. A missing file means defaults. A file that cannot be read as settings
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::columns::ColumnChoice;
-use crate::devrev::{BaseUrl, DEFAULT_BASE_URL};
+use crate::devrev::{BaseUrl, ProxyUrl, DEFAULT_BASE_URL};
 use crate::time_zone::TimeZonePolicy;
 
 /// Environment variable that moves the config folder, for portable installs and tests.
@@ -33,6 +33,10 @@ pub struct Settings {
     /// Columns of the grid and the exports, or `None` for the default choice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<ColumnChoice>,
+    /// Proxy for all requests, such as `http://proxy.example.com:8080`.
+    /// Absent means the environment's or the system's proxy settings apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             base_url: DEFAULT_BASE_URL.to_owned(),
             time_zone: TimeZonePolicy::default(),
             columns: None,
+            proxy: None,
         }
     }
 }
@@ -50,6 +55,19 @@ impl Settings {
     /// Returns the saved base URL, or the default when the saved one is invalid.
     pub fn base_url(&self) -> BaseUrl {
         BaseUrl::parse(&self.base_url).unwrap_or_default()
+    }
+
+    /// Returns the saved proxy. An invalid one, which only a hand-edited file
+    /// can hold, counts as none and is logged.
+    pub fn proxy(&self) -> Option<ProxyUrl> {
+        let text = self.proxy.as_deref()?;
+        match ProxyUrl::parse(text) {
+            Ok(proxy) => Some(proxy),
+            Err(error) => {
+                tracing::warn!(%error, "the saved proxy is invalid, so none is set");
+                None
+            }
+        }
     }
 }
 
@@ -75,6 +93,8 @@ pub enum SettingsError {
     Damaged { path: PathBuf, reason: String },
     #[error("The settings file {} has the invalid server address `{value}`. Fix or delete the file, or save a new address in the app's Settings.", .path.display())]
     InvalidBaseUrl { path: PathBuf, value: String },
+    #[error("The settings file {} has the invalid proxy `{value}`. Fix or delete the file, or save a new proxy in the app's Settings.", .path.display())]
+    InvalidProxy { path: PathBuf, value: String },
     #[error("Could not save the settings to {}: {source}. Check that the folder exists and that you may write to it.", .path.display())]
     Write {
         path: PathBuf,
@@ -216,6 +236,37 @@ impl SettingsStore {
             path: self.path.clone(),
             reason: error.to_string(),
         })
+    }
+
+    /// Returns the saved proxy, or `None` when no settings file exists or it
+    /// sets none. Like [`Self::saved_base_url`] it changes nothing on disk and
+    /// fails on a damaged file or an invalid proxy, so requests never bypass
+    /// a proxy the user set.
+    pub async fn saved_proxy(&self) -> Result<Option<ProxyUrl>, SettingsError> {
+        let text = match tokio::fs::read_to_string(&self.path).await {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(SettingsError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let settings: Settings =
+            serde_json::from_str(&text).map_err(|error| SettingsError::Damaged {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            })?;
+        let Some(proxy) = settings.proxy else {
+            return Ok(None);
+        };
+        ProxyUrl::parse(&proxy)
+            .map(Some)
+            .map_err(|_| SettingsError::InvalidProxy {
+                path: self.path.clone(),
+                value: proxy,
+            })
     }
 
     /// Saves the settings: written to a temporary file and renamed into place,
@@ -362,5 +413,51 @@ mod tests {
 
         assert!(matches!(error, SettingsError::Damaged { .. }), "{error:?}");
         assert!(store.path().exists());
+    }
+
+    #[tokio::test]
+    async fn proxy_is_saved_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        let settings = Settings {
+            proxy: Some("http://127.0.0.1:3128".into()),
+            ..Settings::default()
+        };
+
+        store.save(&settings).await.unwrap();
+        let loaded = store.load().await.unwrap();
+        let saved = store.saved_proxy().await.unwrap();
+
+        assert_eq!(
+            loaded.settings.proxy.as_deref(),
+            Some("http://127.0.0.1:3128")
+        );
+        assert_eq!(saved.unwrap().as_str(), "http://127.0.0.1:3128");
+    }
+
+    #[tokio::test]
+    async fn no_proxy_is_left_out_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+
+        store.save(&Settings::default()).await.unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+
+        assert!(!text.contains("proxy"), "{text}");
+        assert_eq!(store.saved_proxy().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn invalid_saved_proxy_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_dir(dir.path());
+        std::fs::write(store.path(), r#"{"proxy": "socks5://127.0.0.1:1080"}"#).unwrap();
+
+        let error = store.saved_proxy().await.unwrap_err();
+
+        assert!(
+            matches!(error, SettingsError::InvalidProxy { .. }),
+            "{error}"
+        );
     }
 }

@@ -214,12 +214,19 @@ async fn token_filters_preview_export() {
         expected.len()
     );
 
+    // The server address comes first: saving the token tests the connection,
+    // which must reach the demo server and never the default address.
     click(&client, "settings-button").await;
+    type_into(&client, "base-url-input", &server.base_url()).await;
+    click(&client, "base-url-save").await;
+    wait_for_text(&client, "base-url-status", |text| text.contains("saved")).await;
     type_into(&client, "token-input", TOKEN).await;
     click(&client, "token-save").await;
     wait_for_text(&client, "token-status", |text| text.contains("keyring")).await;
-    type_into(&client, "base-url-input", &server.base_url()).await;
-    click(&client, "base-url-save").await;
+    wait_for_text(&client, "connection-result", |text| {
+        text.contains("The token belongs to")
+    })
+    .await;
     click(&client, "settings-close").await;
 
     type_into(&client, "filter-tier-input", "Enterprise\n").await;

@@ -4,7 +4,7 @@
 //! Every request passes [`record_and_log`] first, which records it, responds to it
 //! with the next injected fault if there is one, and logs the outcome. Only then
 //! does routing decide between `POST /accounts.export`, `POST /accounts.list`,
-//! 405 and 404. Handlers draw, filter and serialize accounts in
+//! `/dev-users.self`, 405 and 404. Handlers draw, filter and serialize accounts in
 //! `spawn_blocking`, because that work grows with the page and the data set.
 
 use std::collections::VecDeque;
@@ -13,11 +13,11 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -25,7 +25,7 @@ use super::json::{export_body, list_body};
 use super::list::{ListError, ListQuery};
 use super::order::DataSet;
 use super::query::ExportQuery;
-use super::{Fault, RecordedRequest};
+use super::{faults, users, Fault, RecordedRequest};
 use crate::devrev::request::{AccountsExportRequest, AccountsListRequest, RequestParseError};
 
 /// Largest request body the server reads. Request bodies are a few hundred
@@ -46,6 +46,8 @@ pub(super) struct SharedState {
     token: String,
     requests: Mutex<VecDeque<RecordedRequest>>,
     faults: Mutex<VecDeque<Fault>>,
+    /// Cancelled when the server shuts down, which ends stalled responses.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 /// Number of accounts in a response, passed from the handler to the log line
@@ -60,6 +62,7 @@ impl SharedState {
             token,
             requests: Mutex::new(VecDeque::new()),
             faults: Mutex::new(VecDeque::new()),
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -84,7 +87,7 @@ impl SharedState {
     }
 
     /// True when the header is exactly `Bearer <token>`.
-    fn is_authorized(&self, headers: &HeaderMap) -> bool {
+    pub(super) fn is_authorized(&self, headers: &HeaderMap) -> bool {
         headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -113,6 +116,12 @@ pub(super) fn router(state: Arc<SharedState>) -> Router {
         .route(
             "/accounts.list",
             post(list_accounts).fallback(method_not_allowed),
+        )
+        .route(
+            "/dev-users.self",
+            get(users::current_user)
+                .post(users::current_user)
+                .fallback(method_not_allowed),
         )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -153,15 +162,22 @@ async fn record_and_log(
     });
 
     let response = match (state.next_fault(), body) {
-        (Some(fault), _) => fault_response(&fault),
+        (Some(Fault::Pass { headers }), Ok(bytes)) => {
+            let mut response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            faults::add_headers(&mut response, &headers);
+            response
+        }
         (None, Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        (None, Err(error)) => {
+        (Some(Fault::Pass { .. }) | None, Err(error)) => {
             tracing::warn!(%error, path = %path, "demo server: could not read a request body");
             ApiError::unreadable_body(&error).into_response()
         }
+        (Some(fault), _) => faults::respond(fault, &state.stopping).await,
     };
 
     let accounts = response
@@ -232,7 +248,7 @@ async fn list_accounts(
     Ok(json_response(count, body))
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|error| ApiError::parse_error(&error))
 }
 
@@ -278,47 +294,14 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
         status: StatusCode::NOT_FOUND,
         error_type: "not_found",
         message: format!(
-            "{method} {path} is not an endpoint of the demo server. It serves POST /accounts.export and POST /accounts.list."
+            "{method} {path} is not an endpoint of the demo server. It serves POST /accounts.export, POST /accounts.list and /dev-users.self."
         ),
     }
 }
 
-/// Builds the response for an injected fault. A status outside 100..=999 is
-/// sent as 500, and a `Retry-After` value that is not a valid header value is
-/// left out. Both cases are logged.
-fn fault_response(fault: &Fault) -> Response {
-    let Fault::Status {
-        status,
-        body,
-        retry_after_header,
-    } = fault;
-
-    let status = StatusCode::from_u16(*status).unwrap_or_else(|_| {
-        tracing::warn!(
-            status,
-            "demo server: injected fault has an invalid status; sending 500"
-        );
-        StatusCode::INTERNAL_SERVER_ERROR
-    });
-    let mut response = (status, Json(body.clone())).into_response();
-
-    if let Some(seconds) = retry_after_header {
-        match HeaderValue::from_str(seconds) {
-            Ok(value) => {
-                response.headers_mut().insert(RETRY_AFTER, value);
-            }
-            Err(_) => tracing::warn!(
-                retry_after = %seconds,
-                "demo server: injected Retry-After is not a valid header value; leaving it out"
-            ),
-        }
-    }
-    response
-}
-
 /// An error response in the API's shape: `{"type": ..., "message": ...}`.
 #[derive(Debug)]
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     /// The API's error type, such as `bad_request` or `unauthenticated`.
     error_type: &'static str,
@@ -326,7 +309,7 @@ struct ApiError {
 }
 
 impl ApiError {
-    fn unauthenticated() -> Self {
+    pub(super) fn unauthenticated() -> Self {
         ApiError {
             status: StatusCode::UNAUTHORIZED,
             error_type: "unauthenticated",
@@ -336,7 +319,7 @@ impl ApiError {
         }
     }
 
-    fn parse_error(error: &serde_json::Error) -> Self {
+    pub(super) fn parse_error(error: &serde_json::Error) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             error_type: "parse_error",
@@ -344,7 +327,7 @@ impl ApiError {
         }
     }
 
-    fn bad_request(message: String) -> Self {
+    pub(super) fn bad_request(message: String) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             error_type: "bad_request",

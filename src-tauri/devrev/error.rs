@@ -19,7 +19,9 @@ pub struct ErrorBody {
     pub error_type: Option<String>,
     pub message: Option<String>,
     pub detail: Option<String>,
-    /// Seconds to wait, sent with 429.
+    /// Seconds to wait, sent with 429. A negative or non-numeric value reads
+    /// as absent instead of making the whole body unreadable.
+    #[serde(deserialize_with = "lenient_seconds")]
     pub retry_after: Option<u64>,
     /// ID to quote to DevRev support, sent with 500.
     pub reference_id: Option<String>,
@@ -99,8 +101,46 @@ pub enum ApiError {
         status: u16,
     },
 
+    #[error("The server at {base_url} is not the DevRev API: it answered {endpoint} with {reply}. Check the server address (Settings in the app, --base-url on the command line; the default is https://api.devrev.ai).")]
+    WrongServer {
+        base_url: String,
+        endpoint: String,
+        /// Reply received instead of the API's JSON, such as `HTTP 404 and an HTML page`.
+        reply: String,
+    },
+
     #[error("Could not reach {base_url}: {reason}. Check the network connection and the server address (Settings in the app, --base-url on the command line).")]
     Connection {
+        base_url: String,
+        endpoint: String,
+        reason: String,
+    },
+
+    #[error("Could not reach {base_url} because this computer has no working network connection ({reason}). Connect to a network, sign in to its web page if it is hotel or guest Wi-Fi, and try again.")]
+    NoNetwork {
+        base_url: String,
+        endpoint: String,
+        reason: String,
+    },
+
+    #[error("The connection to {base_url} broke while the response to {endpoint} was being read ({reason}). Check the network connection and try again.")]
+    ConnectionLost {
+        base_url: String,
+        endpoint: String,
+        reason: String,
+    },
+
+    #[error("The secure connection to {base_url} failed: {reason}. If your organization inspects HTTPS traffic, ask IT to install its root certificate in this computer's certificate store, which the app trusts; otherwise check the server address.")]
+    Certificate {
+        base_url: String,
+        endpoint: String,
+        reason: String,
+    },
+
+    #[error("The proxy {proxy} failed to forward the request to {base_url}: {reason}. Check the proxy address (Settings in the app, --proxy on the command line, or the HTTPS_PROXY environment variable), or ask IT which proxy to use.")]
+    Proxy {
+        /// Proxy address, without any user name or password.
+        proxy: String,
         base_url: String,
         endpoint: String,
         reason: String,
@@ -113,8 +153,16 @@ pub enum ApiError {
         limit_mib: usize,
     },
 
-    #[error("{endpoint} timed out after {} seconds without a response. Check the network connection and try again.", .after.as_secs())]
-    Timeout { endpoint: String, after: Duration },
+    #[error("{endpoint} timed out: {}. Check the network connection and try again.", .phase.describe(*.after))]
+    Timeout {
+        endpoint: String,
+        phase: TimeoutPhase,
+        /// The limit that ran out.
+        after: Duration,
+    },
+
+    #[error("The response from {endpoint} was cut off or damaged ({reason}). Try again; if it keeps happening, check the network connection or the proxy.")]
+    InvalidJson { endpoint: String, reason: String },
 
     #[error("The response from {endpoint} could not be read at `{path}`: {message}. Check that the server address (Settings in the app, --base-url on the command line) points to the DevRev API.")]
     Decode {
@@ -123,6 +171,36 @@ pub enum ApiError {
         path: String,
         message: String,
     },
+
+    #[error("The app could not prepare its network connection: {reason}. Restart the app; if it keeps failing, check the proxy setting.")]
+    Setup { reason: String },
+}
+
+/// The stage of a request whose time limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// Opening the connection, TLS handshake included.
+    Connect,
+    /// Waiting for the next byte of the response.
+    Read,
+    /// Receiving the whole response, which a server trickling bytes never finishes.
+    Response,
+}
+
+impl TimeoutPhase {
+    /// Describes what ran out, for the error message.
+    fn describe(self, after: Duration) -> String {
+        let seconds = after.as_secs_f64();
+        match self {
+            TimeoutPhase::Connect => {
+                format!("no connection to the server within {seconds} seconds")
+            }
+            TimeoutPhase::Read => format!("the server sent nothing for {seconds} seconds"),
+            TimeoutPhase::Response => format!(
+                "the response was still incomplete after {seconds} seconds, so the server or the network is sending far too slowly"
+            ),
+        }
+    }
 }
 
 impl ApiError {
@@ -137,10 +215,7 @@ impl ApiError {
                 Some(*status)
             }
             ApiError::Unavailable { .. } => Some(503),
-            ApiError::Connection { .. }
-            | ApiError::Timeout { .. }
-            | ApiError::Decode { .. }
-            | ApiError::TooLarge { .. } => None,
+            _ => None,
         }
     }
 
@@ -156,6 +231,32 @@ impl ApiError {
             _ => None,
         }
     }
+
+    /// True when the same request may succeed if sent again after a wait:
+    /// rate limits, HTTP 500, 502, 503 and 504, a lost or absent network,
+    /// timeouts, and a response cut off mid-JSON. A rejected token, an invalid
+    /// request, a certificate or proxy problem and a wrong server address are
+    /// not, because sending again changes nothing.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::RateLimited { .. }
+            | ApiError::Unavailable { .. }
+            | ApiError::NoNetwork { .. }
+            | ApiError::ConnectionLost { .. }
+            | ApiError::Timeout { .. }
+            | ApiError::InvalidJson { .. } => true,
+            ApiError::ServerError { status, .. } => matches!(status, 500 | 502 | 504),
+            _ => false,
+        }
+    }
+}
+
+fn lenient_seconds<'de, D>(deserializer: D) -> Result<Option<u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = Value::deserialize(deserializer)?;
+    Ok(value.as_u64())
 }
 
 fn redact_value(value: &mut Value, secret: &str) {
@@ -244,5 +345,47 @@ mod tests {
 
         assert_eq!(parsed.error_type.as_deref(), Some("bad_request"));
         assert!(parsed.extra.contains_key("allowed_values"));
+    }
+
+    #[test]
+    fn invalid_retry_after_keeps_rest_of_body() {
+        let parsed =
+            body(r#"{"type":"too_many_requests","message":"Slow down.","retry_after":-5}"#);
+
+        assert_eq!(parsed.retry_after, None);
+        assert_eq!(parsed.message.as_deref(), Some("Slow down."));
+    }
+
+    #[test]
+    fn transient_errors_are_the_retryable_ones() {
+        let server_error = |status| ApiError::ServerError {
+            endpoint: "accounts.list".into(),
+            status,
+            body: ErrorBody::default(),
+        };
+        let wrong_server = ApiError::WrongServer {
+            base_url: "https://example.test".into(),
+            endpoint: "accounts.list".into(),
+            reply: "HTTP 404 and an HTML page".into(),
+        };
+
+        assert!(server_error(500).is_transient());
+        assert!(server_error(502).is_transient());
+        assert!(!server_error(501).is_transient());
+        assert!(!wrong_server.is_transient());
+    }
+
+    #[test]
+    fn timeout_names_phase_and_limit() {
+        let error = ApiError::Timeout {
+            endpoint: "accounts.list".into(),
+            phase: TimeoutPhase::Connect,
+            after: Duration::from_secs(10),
+        };
+
+        assert_eq!(
+            error.to_string(),
+            "accounts.list timed out: no connection to the server within 10 seconds. Check the network connection and try again."
+        );
     }
 }

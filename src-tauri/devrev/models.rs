@@ -131,6 +131,45 @@ pub struct AccountsListResponse {
     pub prev_cursor: Option<String>,
 }
 
+/// The user a token belongs to, as `dev-users.self` returns it. Only the
+/// fields that identify the user are read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DevUser {
+    pub id: String,
+    /// Human-readable ID, such as `DEVU-12`.
+    pub display_id: Option<String>,
+    pub display_name: Option<String>,
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    /// `active`, `deactivated`, `deleted`, `locked`, `shadow` or `unassigned`.
+    pub state: Option<String>,
+}
+
+impl DevUser {
+    /// Formats the user as a cell shows users: `Full Name <email>`, falling
+    /// back to the display name, the display ID and the ID.
+    pub fn label(&self) -> String {
+        UserSummary {
+            id: self.id.clone(),
+            user_type: Some("dev_user".into()),
+            display_id: self.display_id.clone(),
+            display_name: self.display_name.clone(),
+            full_name: self.full_name.clone(),
+            email: self.email.clone(),
+            state: self.state.clone(),
+        }
+        .label()
+    }
+}
+
+/// Body of a successful `dev-users.self` call. `dev_user` is required, so a
+/// reply from another server is reported instead of read as an empty user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DevUsersSelfResponse {
+    pub dev_user: DevUser,
+}
+
 /// Decodes `null` as the type's default (an empty list or map), as a missing field is.
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -96,6 +96,9 @@ async function call(command, args) {
  * @property {string} activeBaseUrl Address requests go to now: the sample server in sample mode, else `baseUrl`.
  * @property {string} defaultBaseUrl DevRev server address used after a reset.
  * @property {boolean} sampleMode Whether requests go to the built-in sample server.
+ * @property {string|null} proxy Proxy saved in Settings, or null to use the computer's proxy settings.
+ * @property {{address: string, source: 'settings'|'system'}|null} proxyInUse
+ *   Proxy that requests to `activeBaseUrl` go through, or null for a direct connection.
  * @property {string} version App version.
  * @property {TimeZoneInfo} timeZone The time-zone policy, fixed to the computer's offset now.
  * @property {{keys: string[], hidden?: string[]}} columns Chosen column keys in order, and custom
@@ -115,6 +118,30 @@ async function call(command, args) {
  * @property {string} header Header without the time zone, for example "Created".
  * @property {'text'|'number'|'bool'|'datetime'} kind
  * @property {string} description What the column contains.
+ */
+
+/**
+ * @typedef {object} ConnectionReport
+ * @property {string} baseUrl Server that responded.
+ * @property {{id: string, display_id: string|null, display_name: string|null, full_name: string|null,
+ *   email: string|null, state: string|null}} user User the token belongs to, with the API's own keys.
+ * @property {{address: string, source: 'settings'|'system'}|null} proxy Proxy the request went through.
+ * @property {boolean} sampleMode Whether the built-in sample server responded.
+ * @property {number} elapsedMs
+ * @property {string} message One sentence naming the user and the server.
+ */
+
+/**
+ * A wait of the API client before its next request, as a preview's or export's
+ * channel may carry it.
+ * @typedef {object} RetryNotice
+ * @property {string} endpoint API endpoint, for example "accounts.list".
+ * @property {'rate_limited'|'rate_limited_no_wait'|'retry'|'pacing'} reason
+ * @property {number} nextAttempt Attempt that follows the wait, counted from 1.
+ * @property {number} maxAttempts
+ * @property {number} waitMs Length of the wait.
+ * @property {number|null} status HTTP status of the failed attempt.
+ * @property {string} message Sentence for the person waiting, for example "DevRev asked us to wait 30 s."
  */
 
 /**
@@ -212,6 +239,26 @@ export function removeToken() {
  */
 export function setBaseUrl(baseUrl) {
   return call('set_base_url', { baseUrl });
+}
+
+/**
+ * Saves the proxy for all requests. An empty string removes it. Rejects with
+ * code "invalid_proxy" when the address is not usable.
+ * @param {string} proxy
+ * @returns {Promise<AppStatus>}
+ */
+export function setProxy(proxy) {
+  return call('set_proxy', { proxy });
+}
+
+/**
+ * Asks the server in use who the token belongs to, with one request and no retries.
+ * Rejects with a CommandError whose code names the problem, for example "unauthorized",
+ * "certificate_problem", "proxy_failed", "no_network" or "wrong_server".
+ * @returns {Promise<ConnectionReport>}
+ */
+export function testConnection() {
+  return call('test_connection');
 }
 
 /**

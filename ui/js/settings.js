@@ -1,4 +1,5 @@
-// The settings dialog: API token, DevRev server address, time zone and sample data.
+// The settings dialog: API token and Test connection, DevRev server address,
+// proxy, time zone and sample data.
 // It reports every new app status to its owner through `onStatus`, so the
 // header and banners outside the dialog stay in step.
 
@@ -32,6 +33,25 @@ function localOffsetLabel() {
 }
 
 /**
+ * Describes which proxy requests go through, for the hint under the proxy field.
+ * @param {import('./api.js').AppStatus} status
+ * @returns {string}
+ */
+export function describeProxy(status) {
+  const inUse = status.proxyInUse;
+  if (status.sampleMode) {
+    return 'Sample data is on, so requests stay on this computer and use no proxy.';
+  }
+  if (inUse && inUse.source === 'settings') {
+    return `Requests to ${status.baseUrl} go through ${inUse.address}. Empty the field to use your computer's proxy settings.`;
+  }
+  if (inUse) {
+    return `Requests to ${status.baseUrl} go through ${inUse.address}, from your computer's proxy settings. Enter an address to use another proxy.`;
+  }
+  return "Requests go directly to the server. Enter an address only if your IT department gave you a proxy.";
+}
+
+/**
  * The settings dialog and its actions.
  */
 export class SettingsPanel {
@@ -61,11 +81,18 @@ export class SettingsPanel {
     this.tokenSave = find('token-save');
     this.tokenSessionOnly = find('token-session-only');
     this.tokenRemove = find('token-remove');
+    this.connectionTest = find('connection-test');
+    this.connectionResult = find('connection-result');
+    this.connectionError = find('connection-error');
     this.baseUrlInput = find('base-url-input');
     this.baseUrlHint = find('base-url-hint');
     this.baseUrlStatus = find('base-url-status');
     this.baseUrlSave = find('base-url-save');
     this.baseUrlReset = find('base-url-reset');
+    this.proxyInput = find('proxy-input');
+    this.proxyHint = find('proxy-hint');
+    this.proxyStatus = find('proxy-status');
+    this.proxySave = find('proxy-save');
     this.sampleStart = find('sample-data-start');
     this.sampleStop = find('settings-sample-data-stop');
     this.version = find('app-version');
@@ -98,13 +125,21 @@ export class SettingsPanel {
         this.saveBaseUrl(this.baseUrlInput.value.trim());
       }
     });
-    for (const input of [this.tokenInput, this.baseUrlInput]) {
+    this.proxyInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.saveProxy(this.proxyInput.value.trim());
+      }
+    });
+    for (const input of [this.tokenInput, this.baseUrlInput, this.proxyInput]) {
       input.addEventListener('input', () => this.clearFieldError(input));
     }
 
     this.tokenSave.addEventListener('click', () => this.saveToken(false));
     this.tokenSessionOnly.addEventListener('click', () => this.saveToken(true));
     this.tokenRemove.addEventListener('click', () => this.removeToken());
+    this.connectionTest.addEventListener('click', () => this.testConnection());
+    this.proxySave.addEventListener('click', () => this.saveProxy(this.proxyInput.value.trim()));
     this.baseUrlSave.addEventListener('click', () => this.saveBaseUrl(this.baseUrlInput.value.trim()));
     this.baseUrlReset.addEventListener('click', () => {
       if (this.status) {
@@ -130,8 +165,10 @@ export class SettingsPanel {
     this.returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     this.showError('');
     this.baseUrlStatus.textContent = '';
+    this.proxyStatus.textContent = '';
     if (this.status) {
       this.baseUrlInput.value = this.status.baseUrl;
+      this.proxyInput.value = this.status.proxy ?? '';
     }
     if (!this.dialog.open) {
       this.dialog.showModal();
@@ -152,6 +189,7 @@ export class SettingsPanel {
    */
   render(status) {
     const baseUrlChanged = !this.status || this.status.baseUrl !== status.baseUrl;
+    const proxyChanged = !this.status || this.status.proxy !== status.proxy;
     this.status = status;
 
     this.tokenStatus.textContent = status.sampleMode
@@ -177,6 +215,11 @@ export class SettingsPanel {
     this.baseUrlHint.textContent =
       `The address of the DevRev API. Keep the default, ${status.defaultBaseUrl}, ` +
       'unless your DevRev administrator gave you another one.';
+
+    if (proxyChanged) {
+      this.proxyInput.value = status.proxy ?? '';
+    }
+    this.proxyHint.textContent = describeProxy(status);
     this.applyButtonState();
 
     this.sampleStart.hidden = status.sampleMode;
@@ -220,6 +263,44 @@ export class SettingsPanel {
       this.tokenShow.checked = false;
       this.tokenInput.type = 'password';
       this.update(status, describeToken(status));
+      // In sample mode the new token is not in use, so testing would only test the sample server.
+      if (!status.sampleMode) {
+        await this.testConnection();
+      }
+    }
+  }
+
+  /** Asks the server who the token belongs to and shows the user or the failure. */
+  async testConnection() {
+    this.connectionResult.textContent = 'Testing the connection…';
+    this.connectionError.textContent = '';
+    const report = await this.run(() => api.testConnection(), (error) => {
+      this.connectionResult.textContent = '';
+      this.connectionError.textContent = error.message;
+      return true;
+    });
+    if (report) {
+      this.connectionResult.textContent = report.message;
+    }
+  }
+
+  async saveProxy(proxy) {
+    this.clearFieldError(this.proxyInput);
+    const status = await this.run(() => api.setProxy(proxy), (error) => {
+      if (error.code !== 'invalid_proxy') {
+        return false;
+      }
+      this.showFieldError(this.proxyInput, error.message);
+      this.proxyInput.focus();
+      return true;
+    });
+    if (status) {
+      this.proxyInput.value = status.proxy ?? '';
+      const note = status.proxy
+        ? `Proxy saved: ${status.proxy}`
+        : "Proxy removed. The app uses your computer's proxy settings.";
+      this.proxyStatus.textContent = note;
+      this.update(status, note);
     }
   }
 
@@ -271,6 +352,9 @@ export class SettingsPanel {
   }
 
   update(status, note) {
+    // A connection test result describes the old token, server or proxy.
+    this.connectionResult.textContent = '';
+    this.connectionError.textContent = '';
     this.render(status);
     this.onStatus(status, note);
   }
@@ -312,6 +396,7 @@ export class SettingsPanel {
     }
     this.tokenSave.disabled = !this.status.keyringAvailable;
     this.tokenRemove.disabled = this.status.tokenSource === null;
+    this.connectionTest.disabled = this.status.tokenSource === null && !this.status.sampleMode;
     this.baseUrlReset.disabled = this.status.baseUrl === this.status.defaultBaseUrl;
   }
 
