@@ -65,6 +65,12 @@ pub fn is_xml_char(character: char) -> bool {
 ///
 /// Returns the text unchanged, without copying, when no rule applies.
 pub fn clean_cell_text(text: &str) -> Cow<'_, str> {
+    // Every character the rule changes has a byte below 0x20 or, for U+FFFE
+    // and U+FFFF, the lead byte 0xEF, so most texts need only this scan.
+    let suspect = |byte: &u8| (*byte < 0x20 && *byte != b'\t' && *byte != b'\n') || *byte == 0xEF;
+    if !text.as_bytes().iter().any(suspect) {
+        return Cow::Borrowed(text);
+    }
     if text
         .chars()
         .all(|character| character != '\r' && is_xml_char(character))

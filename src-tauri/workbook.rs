@@ -78,7 +78,8 @@ pub const TRUNCATION_MARKER: &str = "… [truncated]";
 /// Name of the first worksheet. Further worksheets add ` (2)`, ` (3)` and so on.
 pub const SHEET_NAME: &str = "Accounts";
 
-/// Number format of date-time cells. The values are in UTC, as received.
+/// Number format of date-time cells. The values are the wall-clock time of
+/// the export's time zone, which the column headers name.
 pub const DATETIME_NUMBER_FORMAT: &str = "yyyy-mm-dd hh:mm:ss";
 
 /// Maximum columns of an Excel worksheet.
@@ -276,6 +277,10 @@ pub struct WorkbookWriter {
     limits: SheetLimits,
     /// Header of each column as given, before any cut to the cell limit.
     headers: Vec<String>,
+    /// Whether each column's web addresses become links.
+    link_columns: Vec<bool>,
+    /// Addresses of the full sheets written as plain text because of a link limit.
+    link_downgrades: usize,
     styles: Styles,
     /// Full sheets before the current one.
     full_sheets: Vec<FinishedBody>,
@@ -337,6 +342,8 @@ impl WorkbookWriter {
             folder,
             limits,
             headers: columns.iter().map(|column| column.header.clone()).collect(),
+            link_columns: columns.iter().map(is_link_column).collect(),
+            link_downgrades: 0,
             styles,
             full_sheets: Vec::new(),
             sheet,
@@ -349,6 +356,7 @@ impl WorkbookWriter {
             time_zone: ExportTimeZone::utc(),
             started,
         };
+        writer.sheet.link_columns = writer.link_columns.clone();
         writer.record_header_cuts(0, 0);
         Ok(writer)
     }
@@ -416,6 +424,8 @@ impl WorkbookWriter {
         let first_new = self.headers.len();
         self.headers
             .extend(columns.iter().map(|column| column.header.clone()));
+        self.link_columns.extend(columns.iter().map(is_link_column));
+        self.sheet.link_columns = self.link_columns.clone();
         for sheet in 0..self.sheet_names.len() {
             self.record_header_cuts(sheet, first_new);
         }
@@ -487,6 +497,7 @@ impl WorkbookWriter {
                 name,
                 data_rows: body.data_rows,
                 widths,
+                links: &body.link_cells,
             })
             .collect();
         let about = self.about.as_ref().map(|about| about_sheet::AboutFacts {
@@ -511,6 +522,7 @@ impl WorkbookWriter {
             .into_iter()
             .map(|body| StreamedSheet {
                 header: header.clone(),
+                columns: self.headers.len(),
                 dimension: if self.headers.is_empty() {
                     "A1".to_owned()
                 } else {
@@ -556,6 +568,14 @@ impl WorkbookWriter {
     /// cells and the sheet split.
     fn warnings(&self, about: &AboutExport) -> Vec<String> {
         let mut warnings = about.warnings.clone();
+        let downgrades = self.link_downgrades + self.sheet.link_downgrades;
+        if downgrades > 0 {
+            warnings.push(format!(
+                "{downgrades} web addresses are plain text instead of links, because they \
+                 are longer than a link may be or their sheet reached Excel's limit of {} links.",
+                crate::text_rules::EXCEL_MAX_LINKS_PER_SHEET
+            ));
+        }
         if self.truncated_cells > 0 {
             let listed: Vec<String> = self
                 .truncated
@@ -592,9 +612,11 @@ impl WorkbookWriter {
         }
         let mut next = new_body(&self.folder, self.styles, self.limits)?;
         next.time_zone = self.time_zone;
+        next.link_columns = self.link_columns.clone();
         let full = std::mem::replace(&mut self.sheet, next)
             .finish()
             .map_err(|source| self.write_failed(source))?;
+        self.link_downgrades += full.link_downgrades;
         self.full_sheets.push(full);
         self.sheet_names.push(sheet_name(number));
         self.record_header_cuts(number - 1, 0);
@@ -731,6 +753,11 @@ fn save_package(
             detail,
         },
     })
+}
+
+/// Returns whether the cells of `column` are web addresses to write as links.
+fn is_link_column(column: &Column) -> bool {
+    column.key == "websites"
 }
 
 /// Returns the name of the sheet with one-based `number`.

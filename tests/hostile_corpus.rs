@@ -36,15 +36,12 @@ use devrev_export::time_zone::ExportTimeZone;
 use devrev_export::token::Token;
 use devrev_export::workbook::{EXCEL_MAX_CELL_UTF16, SHEET_NAME, TRUNCATION_MARKER};
 
-/// Expectations that only the new xlsx writer meets: cell text follows
+/// Whether the xlsx writer applies the text rules: cell text follows
 /// `text_rules::clean_cell_text`, cells with a line break wrap, and a website
-/// cell holding one address is a link. The current writer keeps control
-/// characters and CR as received (escaped as `_xHHHH_` in the XML), sets no
-/// wrapping and writes no links, so with `false` these checks expect that.
-///
-/// TODO: return true once the streaming writer applies `text_rules`.
+/// cell holding one address is a link. With `false` the checks expect text
+/// kept as received, no wrapping and no links.
 fn writer_applies_text_rules() -> bool {
-    false
+    true
 }
 
 /// A URL longer than 255 characters, still short enough to be a link.

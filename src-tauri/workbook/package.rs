@@ -55,6 +55,8 @@ pub(super) struct StreamedSheet {
     pub(super) header: Vec<u8>,
     pub(super) body: FinishedBody,
     pub(super) dimension: String,
+    /// Columns of the table, which tells where the sample cells are.
+    pub(super) columns: usize,
 }
 
 /// Writes the workbook to `out`: the skeleton's parts in their order, with
@@ -139,7 +141,8 @@ fn write_streamed_sheet(
     sheet: StreamedSheet,
     styles: Styles,
 ) -> Result<(), PackageError> {
-    let mut parts = split_sheet(skeleton_xml, &sheet.dimension).map_err(PackageError::Skeleton)?;
+    let mut parts = split_sheet(skeleton_xml, &sheet.dimension, sheet.columns)
+        .map_err(PackageError::Skeleton)?;
     if parts.styles != styles {
         return Err(PackageError::Skeleton(format!(
             "the skeleton has the styles {:?} but the rows use {styles:?}",

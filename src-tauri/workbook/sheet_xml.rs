@@ -18,11 +18,10 @@ use std::io::{self, Seek, SeekFrom, Write};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use flate2::{Compress, Compression, FlushCompress, Status};
 
-use std::borrow::Cow;
-
 use super::cells::{fit_cell_text, text_width, DATETIME_WIDTH};
 use super::skeleton::Styles;
 use crate::columns::CellValue;
+use crate::text_rules::{clean_cell_text, needs_wrap, LinkDecision, SheetLinks};
 use crate::time_zone::ExportTimeZone;
 
 /// Uncompressed XML gathered before it is handed to the compressor.
@@ -44,6 +43,13 @@ pub(super) struct SheetBody {
     styles: Styles,
     /// Zone whose wall-clock time date cells show.
     pub(super) time_zone: ExportTimeZone,
+    /// Whether each column's addresses become links, such as websites.
+    pub(super) link_columns: Vec<bool>,
+    links: SheetLinks,
+    /// The cells written as links, in row order.
+    link_cells: Vec<LinkCell>,
+    /// Addresses written as plain text because of a link limit.
+    pub(super) link_downgrades: usize,
     max_cell_utf16: usize,
     /// Data rows written, not counting the header.
     pub(super) data_rows: usize,
@@ -70,6 +76,10 @@ impl SheetBody {
             column_names: Vec::new(),
             styles,
             time_zone: ExportTimeZone::utc(),
+            link_columns: Vec::new(),
+            links: SheetLinks::new(),
+            link_cells: Vec::new(),
+            link_downgrades: 0,
             max_cell_utf16,
             data_rows: 0,
             content_widths: Vec::new(),
@@ -194,16 +204,31 @@ impl SheetBody {
     }
 
     fn text_cell(&mut self, column: usize, row_text: &[u8], text: &str, widest: usize) -> Written {
-        let text = normalize_line_breaks(text);
+        let text = clean_cell_text(text);
         let (text, cut) = fit_cell_text(&text, self.max_cell_utf16);
+        let mut style = needs_wrap(&text).then_some(self.styles.wrap);
+        if self.link_columns.get(column).copied().unwrap_or(false) {
+            match self.links.decide(&text) {
+                LinkDecision::Link(url) => {
+                    style = Some(self.styles.link);
+                    self.link_cells.push(LinkCell {
+                        row: self.data_rows + 2,
+                        column,
+                        url,
+                    });
+                }
+                decision if decision.is_downgrade() => self.link_downgrades += 1,
+                _ => {}
+            }
+        }
         self.xml.extend_from_slice(b"<c r=\"");
         self.xml.extend_from_slice(&self.column_names[column]);
         self.xml.extend_from_slice(row_text);
         self.xml.push(b'"');
-        if text.as_bytes().contains(&b'\n') {
+        if let Some(style) = style {
             self.xml.extend_from_slice(b" s=\"");
             self.xml
-                .extend_from_slice(itoa::Buffer::new().format(self.styles.wrap).as_bytes());
+                .extend_from_slice(itoa::Buffer::new().format(style).as_bytes());
             self.xml.push(b'"');
         }
         self.xml.extend_from_slice(b" t=\"inlineStr\"><is><t");
@@ -248,6 +273,8 @@ impl SheetBody {
             uncompressed,
             data_rows: self.data_rows,
             content_widths: self.content_widths,
+            link_cells: self.link_cells,
+            link_downgrades: self.link_downgrades,
         })
     }
 }
@@ -260,6 +287,16 @@ pub(super) struct FinishedBody {
     pub(super) uncompressed: u64,
     pub(super) data_rows: usize,
     pub(super) content_widths: Vec<usize>,
+    pub(super) link_cells: Vec<LinkCell>,
+    pub(super) link_downgrades: usize,
+}
+
+/// A cell written as a link: its one-based row, zero-based column and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct LinkCell {
+    pub(super) row: usize,
+    pub(super) column: usize,
+    pub(super) url: String,
 }
 
 struct Written {
@@ -368,15 +405,6 @@ pub(super) fn column_name(index: usize) -> String {
     }
     letters.reverse();
     String::from_utf8(letters).expect("column letters are ASCII")
-}
-
-/// Returns `text` with every line break as a line feed: Windows' CR LF and a
-/// lone CR each become LF, which is what Excel itself puts in a cell.
-pub(super) fn normalize_line_breaks(text: &str) -> Cow<'_, str> {
-    if !text.contains('\r') {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// Returns whether Excel would drop the leading or trailing white space of
@@ -540,12 +568,6 @@ mod tests {
     }
 
     #[test]
-    fn line_breaks_become_line_feeds() {
-        assert_eq!(normalize_line_breaks("a\r\nb\rc\nd"), "a\nb\nc\nd");
-        assert!(matches!(normalize_line_breaks("plain\n"), Cow::Borrowed(_)));
-    }
-
-    #[test]
     fn serials_match_excel() {
         let at = |text: &str| {
             excel_serial(
@@ -572,6 +594,7 @@ mod tests {
             header: 1,
             datetime: 2,
             wrap: 3,
+            link: 4,
         };
         let mut body = SheetBody::new(file, styles, 32_767);
         let mut cut = Vec::new();

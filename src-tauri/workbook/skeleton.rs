@@ -8,10 +8,13 @@
 //! of the skeleton except the Accounts sheets' rows, which it replaces with
 //! the header row and the streamed rows.
 //!
-//! The first data row of each sheet holds sample cells: a blank bold cell, a
-//! date cell and a blank wrapped-text cell. They put the header, date-time and
-//! wrap styles into the style table and show their indexes, which the
-//! streamed rows then use.
+//! The first data row of each sheet holds sample cells to the right of the
+//! table: a blank bold cell, a date cell, a blank wrapped-text cell and a
+//! blank link-styled cell. They put the header, date-time, wrap and link
+//! styles into the style table and show their indexes, which the streamed
+//! rows then use. The links of the streamed rows are written at their cells
+//! too, so that the skeleton carries their targets and the sheet's list of
+//! links; the cells themselves are replaced like every other row.
 //!
 //! Worksheets use rust_xlsxwriter's constant-memory mode for its inline
 //! strings. Its shared-string table, used by the other modes, copies a text
@@ -21,10 +24,11 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    ColNum, Format, RowNum, Table, TableColumn, TableStyle, Workbook, XlsxError,
+    ColNum, Format, RowNum, Table, TableColumn, TableStyle, Url, Workbook, XlsxError,
 };
 
 use super::about_sheet::{add_about_sheet, AboutFacts};
+use super::sheet_xml::{column_name, LinkCell};
 use super::DATETIME_NUMBER_FORMAT;
 
 /// What the skeleton needs to know of one Accounts sheet.
@@ -34,6 +38,8 @@ pub(super) struct SheetLayout<'a> {
     pub(super) data_rows: usize,
     /// Width of each column, in Excel character widths.
     pub(super) widths: &'a [f64],
+    /// Cells of the streamed rows that are links, in row order.
+    pub(super) links: &'a [LinkCell],
 }
 
 /// Builds the skeleton workbook with the given column headers and sheets, as
@@ -49,6 +55,7 @@ pub(super) fn build(
     let bold = Format::new().set_bold();
     let datetime_format = Format::new().set_num_format(DATETIME_NUMBER_FORMAT);
     let wrap = Format::new().set_text_wrap();
+    let link = Format::new().set_hyperlink();
     let mut workbook = Workbook::new();
     workbook.set_tempdir(temp_folder)?;
 
@@ -79,15 +86,36 @@ pub(super) fn build(
         }
 
         // The samples; see the module notes. Their row is replaced by the data.
-        worksheet.write_blank(1, 0, &bold)?;
-        worksheet.write_number_with_format(1, 1, 0.0, &datetime_format)?;
-        worksheet.write_blank(1, 2, &wrap)?;
+        let first = sample_column(headers.len()) as ColNum;
+        worksheet.write_blank(1, first, &bold)?;
+        worksheet.write_number_with_format(1, first + 1, 0.0, &datetime_format)?;
+        worksheet.write_blank(1, first + 2, &wrap)?;
+        worksheet.write_blank(1, first + 3, &link)?;
+
+        for cell in sheet.links {
+            let row = (cell.row - 1) as RowNum;
+            let url = Url::new(cell.url.as_str());
+            // A target rust_xlsxwriter rejects only loses its link: the cell
+            // keeps its text, which the streamed row has.
+            if let Err(error) =
+                worksheet.write_url_with_format(row, cell.column as ColNum, url, &link)
+            {
+                tracing::warn!(row = cell.row, column = cell.column, %error, "link left out");
+            }
+        }
     }
 
     if let Some(about) = about {
         add_about_sheet(&mut workbook, about)?;
     }
     workbook.save_to_buffer()
+}
+
+/// Returns the column of the first sample cell for a table of `columns`
+/// columns: the one after the table, or the last four of a sheet that has no
+/// room after it.
+pub(super) fn sample_column(columns: usize) -> usize {
+    columns.min(super::EXCEL_MAX_COLUMNS - 4)
 }
 
 /// Returns the table name of the sheet at zero-based `index`: `Accounts`,
@@ -106,6 +134,7 @@ pub(super) struct Styles {
     pub(super) datetime: u32,
     /// Text that wraps at its line breaks.
     pub(super) wrap: u32,
+    pub(super) link: u32,
 }
 
 /// An Accounts sheet of the skeleton, cut around its rows.
@@ -124,15 +153,24 @@ pub(super) struct SheetParts {
 ///
 /// Returns a description of what was missing when the XML does not have the
 /// shape [`build`] gives it.
-pub(super) fn split_sheet(xml: &[u8], dimension: &str) -> Result<SheetParts, String> {
+pub(super) fn split_sheet(
+    xml: &[u8],
+    dimension: &str,
+    columns: usize,
+) -> Result<SheetParts, String> {
     let text = std::str::from_utf8(xml).map_err(|_| "the sheet is not UTF-8".to_owned())?;
     let data_start = find(text, "<sheetData>", 0)? + "<sheetData>".len();
     let data_end = find(text, "</sheetData>", data_start)?;
     let sample_start = find(text, "<row r=\"2\"", data_start)?;
     let sample = &text[sample_start..data_end];
-    let first_cell = find(sample, "<c ", 0)?;
-    let second_cell = find(sample, "<c ", first_cell + 1)?;
-    let third_cell = find(sample, "<c ", second_cell + 1)?;
+    let first = sample_column(columns);
+    let cell = |offset: usize| {
+        find(
+            sample,
+            &format!("<c r=\"{}2\"", column_name(first + offset)),
+            0,
+        )
+    };
 
     let head = &text[..data_start];
     let dimension_start = find(head, "<dimension ref=\"", 0)? + "<dimension ref=\"".len();
@@ -146,9 +184,10 @@ pub(super) fn split_sheet(xml: &[u8], dimension: &str) -> Result<SheetParts, Str
         prefix,
         suffix: text.as_bytes()[data_end..].to_vec(),
         styles: Styles {
-            header: style_after(sample, first_cell)?,
-            datetime: style_after(sample, second_cell)?,
-            wrap: style_after(sample, third_cell)?,
+            header: style_after(sample, cell(0)?)?,
+            datetime: style_after(sample, cell(1)?)?,
+            wrap: style_after(sample, cell(2)?)?,
+            link: style_after(sample, cell(3)?)?,
         },
     })
 }
@@ -177,12 +216,13 @@ pub(super) fn styles(temp_folder: &Path) -> Result<Styles, String> {
         name: super::SHEET_NAME,
         data_rows: 1,
         widths: &[10.0],
+        links: &[],
     };
     let bytes = build(&["Header".to_owned()], &[layout], None, temp_folder)
         .map_err(|error| error.to_string())?;
     let xml = super::package::read_entry(&bytes, &sheet_entry_name(0))
         .map_err(|error| error.to_string())?;
-    Ok(split_sheet(&xml, "A1:A2")?.styles)
+    Ok(split_sheet(&xml, "A1:A2", 1)?.styles)
 }
 
 /// Returns the name of the zip entry of the sheet at zero-based `index`.
@@ -200,13 +240,14 @@ mod tests {
             name: "Accounts",
             data_rows: 3,
             widths: &[12.0, 20.0],
+            links: &[],
         };
         let folder = tempfile::tempdir().unwrap();
         let headers = ["Name".to_owned(), "Created".to_owned()];
         let bytes = build(&headers, &[layout], None, folder.path()).unwrap();
         let xml = super::super::package::read_entry(&bytes, "xl/worksheets/sheet1.xml").unwrap();
 
-        let parts = split_sheet(&xml, "A1:B4").unwrap();
+        let parts = split_sheet(&xml, "A1:B4", 2).unwrap();
         let prefix = String::from_utf8(parts.prefix).unwrap();
         let suffix = String::from_utf8(parts.suffix).unwrap();
 
