@@ -19,7 +19,7 @@ pub use tokio_util::sync::CancellationToken;
 
 use crate::about::AboutExport;
 use crate::columns::{CellValue, Column, ColumnOptions, ColumnSet};
-use crate::devrev::paging::{AccountPager, PagingError, PagingLimits};
+use crate::devrev::paging::{AccountPager, PageFailure, PagingError, PagingLimits, ResumePoint};
 use crate::devrev::request::DEFAULT_FIRST;
 use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
 use crate::workbook::{TruncatedCell, WorkbookError, WorkbookWriter};
@@ -153,9 +153,15 @@ pub async fn preview(
             sink.columns(columns.columns());
         }
     };
-    let fetch = fetch_pages(client, plan, cancel, sender, |progress| {
-        sink.progress(progress)
-    });
+    let source = PageSource::new(client, plan);
+    let fetch = async move {
+        // The sender is dropped at the end so that the consumer sees the end.
+        let sender = sender;
+        fetch_pages(plan, source, cancel, &sender, |progress| {
+            sink.progress(progress)
+        })
+        .await
+    };
 
     let (summary, ()) = tokio::join!(fetch, consume);
     summary
@@ -166,7 +172,8 @@ pub async fn preview(
 /// The target is checked before anything is fetched. The workbook is written
 /// on a separate thread while pages download. When cancelled, the function
 /// returns at once with `cancelled` set; the writer thread then deletes its
-/// temporary file, and the target is never touched.
+/// temporary file, and the target is never touched. A failure deletes the
+/// temporary files too; [`export_resumable`] keeps them for a Resume instead.
 pub async fn export_to_file(
     client: &DevRevClient,
     plan: &FetchPlan,
@@ -175,6 +182,198 @@ pub async fn export_to_file(
     cancel: &CancellationToken,
     on_progress: impl FnMut(Progress),
 ) -> Result<ExportSummary, ExportError> {
+    match export_resumable(client, plan, target, overwrite, cancel, on_progress).await? {
+        ExportOutcome::Finished(summary) => Ok(summary),
+        ExportOutcome::Paused(paused) => Err(paused.abandon().await.into()),
+    }
+}
+
+/// How an export that can pause ended.
+pub enum ExportOutcome {
+    /// Saved, or cancelled with nothing written.
+    Finished(ExportSummary),
+    /// Stopped by a failure after its retries, with the rows so far kept.
+    Paused(Box<PausedExport>),
+}
+
+/// An export of all matching accounts that stopped on a failure after its
+/// retries. The rows fetched so far stay in the writer's temporary files, and
+/// [`PausedExport::resume`] continues from the last page that arrived.
+/// [`PausedExport::abandon`] deletes everything instead; dropping it does the
+/// same in the background.
+pub struct PausedExport {
+    plan: FetchPlan,
+    target: PathBuf,
+    error: PagingError,
+    resume: ResumePoint,
+    run: ExportRun,
+}
+
+impl std::fmt::Debug for PausedExport {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PausedExport")
+            .field("target", &self.target)
+            .field("accounts", &self.resume.accounts())
+            .field("pages", &self.resume.pages())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PausedExport {
+    /// Returns the failure that stopped the export.
+    pub fn error(&self) -> &PagingError {
+        &self.error
+    }
+
+    /// Returns the accounts kept so far.
+    pub fn accounts(&self) -> usize {
+        self.resume.accounts()
+    }
+
+    /// Returns the path the export will be saved to.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Continues the export from the page after the last one that arrived,
+    /// with the same writer, so the finished file has every account once.
+    pub async fn resume(
+        self,
+        client: &DevRevClient,
+        cancel: &CancellationToken,
+        on_progress: impl FnMut(Progress),
+    ) -> Result<ExportOutcome, ExportError> {
+        tracing::info!(
+            path = %self.target.display(),
+            accounts = self.resume.accounts(),
+            pages = self.resume.pages(),
+            "export resumed"
+        );
+        let source = PageSource::Paged(AccountPager::resume(client, self.resume));
+        let fetched = fetch_pages(&self.plan, source, cancel, &self.run.sender, on_progress).await;
+        self.run.finish(&self.plan, &self.target, fetched).await
+    }
+
+    /// Stops the writer, deletes its temporary files and returns the
+    /// failure, with the point where a later read could continue.
+    pub async fn abandon(self) -> PagingError {
+        self.run.abandon().await;
+        match self.error {
+            PagingError::Api(PageFailure { error, .. }) => PagingError::Api(PageFailure {
+                error,
+                resume: Some(Box::new(self.resume)),
+            }),
+            other => other,
+        }
+    }
+}
+
+/// The writer side of an export: its page channel, its completion signal and
+/// its thread.
+struct ExportRun {
+    sender: mpsc::Sender<Vec<Account>>,
+    complete: oneshot::Sender<Vec<String>>,
+    writer: tokio::task::JoinHandle<Result<Option<crate::workbook::WriteSummary>, WorkbookError>>,
+    writer_cancel: CancellationToken,
+}
+
+impl ExportRun {
+    async fn abandon(mut self) {
+        self.writer_cancel.cancel();
+        drop(self.sender);
+        drop(self.complete);
+        wait_for_cleanup(&mut self.writer).await;
+    }
+
+    /// Ends the run after a fetch: saves on success, pauses on a failure that
+    /// can resume, and deletes everything otherwise.
+    async fn finish(
+        self,
+        plan: &FetchPlan,
+        target: &Path,
+        fetched: Result<FetchSummary, PagingError>,
+    ) -> Result<ExportOutcome, ExportError> {
+        let fetched = match fetched {
+            Ok(summary) if !summary.cancelled => summary,
+            Ok(summary) => {
+                self.abandon().await;
+                return Ok(ExportOutcome::Finished(cancelled_export(
+                    target, plan, &summary,
+                )));
+            }
+            Err(PagingError::Api(PageFailure {
+                error,
+                resume: Some(resume),
+            })) if plan.all => {
+                let error = PagingError::Api(PageFailure {
+                    error,
+                    resume: None,
+                });
+                tracing::warn!(
+                    path = %target.display(),
+                    accounts = resume.accounts(),
+                    %error,
+                    "export paused; it can resume"
+                );
+                return Ok(ExportOutcome::Paused(Box::new(PausedExport {
+                    plan: plan.clone(),
+                    target: target.to_path_buf(),
+                    error,
+                    resume: *resume,
+                    run: self,
+                })));
+            }
+            Err(error) => {
+                self.abandon().await;
+                return Err(error.into());
+            }
+        };
+
+        let ExportRun {
+            sender,
+            complete,
+            writer,
+            ..
+        } = self;
+        drop(sender);
+        let _ = complete.send(fetch_warnings(&fetched));
+        let written = writer.await.map_err(|error| WorkbookError::WriteFailed {
+            path: target.to_path_buf(),
+            source: std::io::Error::other(format!("the workbook writer stopped: {error}")),
+        })??;
+        let Some(written) = written else {
+            return Ok(ExportOutcome::Finished(cancelled_export(
+                target, plan, &fetched,
+            )));
+        };
+        Ok(ExportOutcome::Finished(ExportSummary {
+            path: target.to_path_buf(),
+            rows: written.rows,
+            columns: written.columns,
+            sheets: written.sheets,
+            truncated_cells: written.truncated_cells,
+            truncated_cell_list: written.truncated,
+            duplicates_dropped: fetched.duplicates_dropped,
+            pages: fetched.pages,
+            endpoint: fetched.endpoint,
+            may_be_truncated: fetched.may_be_truncated,
+            cancelled: false,
+        }))
+    }
+}
+
+/// Like [`export_to_file`], but an export of all matching accounts that
+/// fails after its retries pauses instead of failing, so the caller can offer
+/// Resume. Other failures are returned as errors.
+pub async fn export_resumable(
+    client: &DevRevClient,
+    plan: &FetchPlan,
+    target: &Path,
+    overwrite: bool,
+    cancel: &CancellationToken,
+    on_progress: impl FnMut(Progress),
+) -> Result<ExportOutcome, ExportError> {
     crate::workbook::check_target(target, overwrite)?;
 
     let (sender, receiver) = mpsc::channel::<Vec<Account>>(PAGES_IN_FLIGHT);
@@ -182,7 +381,9 @@ pub async fn export_to_file(
     // warnings, so a fetch that fails or is cancelled never leaves a workbook
     // of the pages that did arrive.
     let (complete, completed) = oneshot::channel::<Vec<String>>();
-    let writer_cancel = cancel.child_token();
+    // Not a child of `cancel`: a paused export keeps its writer after the
+    // job's token is gone. Every ending of the run cancels it explicitly.
+    let writer_cancel = CancellationToken::new();
     let limit = (!plan.all).then(|| plan.request.first.unwrap_or(DEFAULT_FIRST));
     let about = AboutExport::new(
         client.base_url().as_str(),
@@ -190,7 +391,7 @@ pub async fn export_to_file(
         &plan.request.filters,
         limit,
     );
-    let mut writer = {
+    let writer = {
         let target = target.to_path_buf();
         let cancel = writer_cancel.clone();
         let options = plan.columns.clone();
@@ -200,45 +401,16 @@ pub async fn export_to_file(
             )
         })
     };
-
-    let fetched = fetch_pages(client, plan, cancel, sender, on_progress).await;
-    let fetched = match fetched {
-        Ok(summary) if !summary.cancelled => {
-            let _ = complete.send(fetch_warnings(&summary));
-            summary
-        }
-        Ok(summary) => {
-            writer_cancel.cancel();
-            wait_for_cleanup(&mut writer).await;
-            return Ok(cancelled_export(target, plan, &summary));
-        }
-        Err(error) => {
-            writer_cancel.cancel();
-            wait_for_cleanup(&mut writer).await;
-            return Err(error.into());
-        }
+    let run = ExportRun {
+        sender,
+        complete,
+        writer,
+        writer_cancel,
     };
 
-    let written = writer.await.map_err(|error| WorkbookError::WriteFailed {
-        path: target.to_path_buf(),
-        source: std::io::Error::other(format!("the workbook writer stopped: {error}")),
-    })??;
-    let Some(written) = written else {
-        return Ok(cancelled_export(target, plan, &fetched));
-    };
-    Ok(ExportSummary {
-        path: target.to_path_buf(),
-        rows: written.rows,
-        columns: written.columns,
-        sheets: written.sheets,
-        truncated_cells: written.truncated_cells,
-        truncated_cell_list: written.truncated,
-        duplicates_dropped: fetched.duplicates_dropped,
-        pages: fetched.pages,
-        endpoint: fetched.endpoint,
-        may_be_truncated: fetched.may_be_truncated,
-        cancelled: false,
-    })
+    let source = PageSource::new(client, plan);
+    let fetched = fetch_pages(plan, source, cancel, &run.sender, on_progress).await;
+    run.finish(plan, target, fetched).await
 }
 
 /// Gives a stopped writer up to [`CLEANUP_WAIT`] to delete its temporary
@@ -348,14 +520,13 @@ fn fetch_warnings(summary: &FetchSummary) -> Vec<String> {
 /// [`PROGRESS_INTERVAL`]. Stops early, with `cancelled` set, when `cancel`
 /// fires or the consumer hangs up.
 async fn fetch_pages(
-    client: &DevRevClient,
     plan: &FetchPlan,
+    mut source: PageSource<'_>,
     cancel: &CancellationToken,
-    pages: mpsc::Sender<Vec<Account>>,
+    pages: &mpsc::Sender<Vec<Account>>,
     mut on_progress: impl FnMut(Progress),
 ) -> Result<FetchSummary, PagingError> {
     let started = Instant::now();
-    let mut source = PageSource::new(client, plan);
     let mut ticker = tokio::time::interval(PROGRESS_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut cancelled = false;

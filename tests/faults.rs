@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use calamine::{open_workbook, Data, Reader, Xlsx};
 use devrev_export::demo_server::{generate_account, DemoServer, DemoServerConfig, Fault};
 use devrev_export::devrev::paging::{AccountPager, PagingError, PagingLimits};
 use devrev_export::devrev::{
@@ -19,7 +20,9 @@ use devrev_export::devrev::{
     ProxyMode, RetryNotice, RetryPolicy, TimeoutPhase, Timeouts, WaitReason,
 };
 use devrev_export::error::AppError;
-use devrev_export::export::{export_to_file, CancellationToken, ExportError, FetchPlan};
+use devrev_export::export::{
+    export_resumable, export_to_file, CancellationToken, ExportError, ExportOutcome, FetchPlan,
+};
 use devrev_export::token::Token;
 use serde_json::json;
 
@@ -770,4 +773,56 @@ async fn resumed_read_keeps_duplicate_guard() {
         matches!(second, PagingError::RepeatedCursor { pages: 2, .. }),
         "{second:?}"
     );
+}
+
+#[tokio::test]
+async fn paused_export_resumes_to_every_account() {
+    let server = start_server(100).await;
+    server.inject_fault(Fault::pass());
+    server.inject_fault(Fault::pass());
+    server.inject_fault(Fault::unauthenticated());
+    let (client, _notices) = fast_client(&server, 5);
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("accounts.xlsx");
+    let plan = all_plan(20);
+
+    let outcome = export_resumable(
+        &client,
+        &plan,
+        &target,
+        false,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let ExportOutcome::Paused(paused) = outcome else {
+        panic!("expected a paused export");
+    };
+    assert_eq!(paused.accounts(), 40);
+    assert!(!target.exists());
+    let resumed = paused
+        .resume(&client, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap();
+
+    server.shutdown().await;
+    let ExportOutcome::Finished(summary) = resumed else {
+        panic!("expected a finished export");
+    };
+    assert_eq!(summary.rows, 100);
+    assert_eq!(summary.pages, 5);
+    let mut workbook: Xlsx<_> = open_workbook(&target).unwrap();
+    let sheet = workbook.worksheet_range("Accounts").unwrap();
+    let mut rows = sheet.rows();
+    let header = rows.next().unwrap();
+    let id_column = header
+        .iter()
+        .position(|cell| cell == &Data::String("DevRev ID".into()))
+        .unwrap();
+    let ids: Vec<String> = rows.map(|row| row[id_column].to_string()).collect();
+    let expected: Vec<String> = (0..100)
+        .map(|index| generate_account(SEED, index).id)
+        .collect();
+    assert_eq!(ids, expected);
 }
