@@ -209,7 +209,7 @@ run_tool() {
       ;;
     export)
       run_timed env DEVREV_TOKEN="$token" DEVREV_EXPORT_CONFIG_DIR="$work_dir/export-config" \
-        "$binary" export --all --out "$workbook" --base-url "$base_url"
+        "$binary" export --all --time-zone utc --out "$workbook" --base-url "$base_url"
       grep -q "^Saved $accounts accounts " "$work_dir/run.out" ||
         fail "the export did not report $accounts saved accounts: $(cat "$work_dir/run.out" "$work_dir/run.err")"
       timeout 300 python3 scripts/bench/check_xlsx.py "$workbook" --expect-rows "$accounts" >/dev/null ||

@@ -489,16 +489,11 @@ impl WorkbookWriter {
             .iter()
             .map(|body| column_widths(&header_widths, &body.content_widths))
             .collect();
-        let layouts: Vec<skeleton::SheetLayout<'_>> = bodies
+        let layouts: Vec<skeleton::SheetLayout<'_>> = self
+            .sheet_names
             .iter()
-            .zip(&self.sheet_names)
             .zip(&widths)
-            .map(|((body, name), widths)| skeleton::SheetLayout {
-                name,
-                data_rows: body.data_rows,
-                widths,
-                links: &body.link_cells,
-            })
+            .map(|(name, widths)| skeleton::SheetLayout { name, widths })
             .collect();
         let about = self.about.as_ref().map(|about| about_sheet::AboutFacts {
             about,
@@ -528,6 +523,8 @@ impl WorkbookWriter {
                 } else {
                     format!("A1:{last_column}{}", body.data_rows + 1)
                 },
+                // A table needs a data row, so an empty sheet keeps its empty one.
+                table_range: format!("A1:{last_column}{}", body.data_rows.max(1) + 1),
                 body,
             })
             .collect();

@@ -25,13 +25,30 @@ ROW_TAG = re.compile(rb"<row[\s>/]")
 SHEET_PATH = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 
 
+SHEET_NAME = re.compile(rb'<sheet [^>]*name="([^"]*)"')
+
+
+def account_sheet_numbers(archive):
+    """Return the numbers N of the xl/worksheets/sheetN.xml parts that hold
+    accounts: the sheets named Accounts or Accounts (2) and so on, in the
+    workbook's order. The About this export sheet is left out."""
+    names = SHEET_NAME.findall(archive.read("xl/workbook.xml"))
+    return {
+        str(position + 1)
+        for position, name in enumerate(names)
+        if name == b"Accounts" or name.startswith(b"Accounts (")
+    }
+
+
 def count_rows(path):
-    """Return (sheets, data rows): <row> elements across all sheets minus one header per sheet."""
+    """Return (sheets, data rows): <row> elements across the account sheets minus one header per sheet."""
     total_rows = 0
     sheets = 0
     with zipfile.ZipFile(path) as archive:
+        numbers = account_sheet_numbers(archive)
         for name in archive.namelist():
-            if not SHEET_PATH.fullmatch(name):
+            match = SHEET_PATH.fullmatch(name)
+            if not match or match.group(1) not in numbers:
                 continue
             sheets += 1
             tail = b""

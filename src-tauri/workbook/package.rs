@@ -9,6 +9,11 @@
 //! The CRC-32 of the whole is combined from the CRCs of the three pieces, so
 //! no byte is compressed twice.
 //!
+//! Links are added here as well: each link cell's target becomes a
+//! relationship in the sheet's relationships part, and the sheet's end gets
+//! the `<hyperlinks>` list that ties cells to them. The skeleton then stays
+//! small however many links there are.
+//!
 //! The zip format is written here, with zip64 records where sizes or
 //! offsets pass 4 GiB, because zip libraries compress their entries
 //! themselves and cannot take data compressed beforehand.
@@ -20,7 +25,7 @@ use std::io::{self, Read, Write};
 use flate2::FlushCompress;
 use zip::ZipArchive;
 
-use super::sheet_xml::{Deflater, FinishedBody};
+use super::sheet_xml::{column_name, Deflater, FinishedBody, LinkCell};
 use super::skeleton::{sheet_entry_name, split_sheet, Styles};
 
 /// Zip method numbers.
@@ -55,6 +60,9 @@ pub(super) struct StreamedSheet {
     pub(super) header: Vec<u8>,
     pub(super) body: FinishedBody,
     pub(super) dimension: String,
+    /// Range of the sheet's Excel table, such as `A1:Y1001`: the header and
+    /// at least one data row.
+    pub(super) table_range: String,
     /// Columns of the table, which tells where the sample cells are.
     pub(super) columns: usize,
 }
@@ -73,7 +81,16 @@ pub(super) fn assemble(
     let mut archive =
         ZipArchive::new(io::Cursor::new(skeleton)).map_err(|error| skeleton_error(&error))?;
     let mut zip = ZipOutput::new(out);
-    let mut sheets: Vec<Option<StreamedSheet>> = sheets.into_iter().map(Some).collect();
+    let mut links: Vec<Vec<LinkCell>> = Vec::with_capacity(sheets.len());
+    let mut table_ranges: Vec<String> = Vec::with_capacity(sheets.len());
+    let mut sheets: Vec<Option<StreamedSheet>> = sheets
+        .into_iter()
+        .map(|mut sheet| {
+            links.push(std::mem::take(&mut sheet.body.link_cells));
+            table_ranges.push(std::mem::take(&mut sheet.table_range));
+            Some(sheet)
+        })
+        .collect();
 
     for index in 0..archive.len() {
         let name = archive
@@ -88,14 +105,35 @@ pub(super) fn assemble(
             .find(|(position, _)| sheet_entry_name(*position) == name)
             .and_then(|(_, sheet)| sheet.take());
 
+        // Tables get their real range and sheets with links their link
+        // targets; every other part but the streamed sheets is copied as is.
+        let table_part =
+            (0..table_ranges.len()).find(|position| table_entry_name(*position) == name);
+        let links_part = (0..links.len())
+            .find(|position| sheet_rels_name(*position) == name && !links[*position].is_empty());
+        let changed_part = match (table_part, links_part) {
+            (Some(position), _) => Some(set_table_range(
+                &read_part(&mut archive, index)?,
+                position,
+                &table_ranges[position],
+            )?),
+            (None, Some(position)) => Some(add_link_relationships(
+                &read_part(&mut archive, index)?,
+                &links[position],
+            )?),
+            (None, None) => None,
+        };
+        if let Some(xml) = changed_part {
+            write_deflated(&mut zip, &name, &xml)?;
+            continue;
+        }
+
         match streamed {
             Some(sheet) => {
-                let mut xml = Vec::new();
-                archive
-                    .by_index(index)
-                    .map_err(|error| skeleton_error(&error))?
-                    .read_to_end(&mut xml)?;
-                write_streamed_sheet(&mut zip, &name, &xml, sheet, styles)?;
+                let xml = read_part(&mut archive, index)?;
+                let position = sheets_index(&name);
+                let sheet_links = position.and_then(|position| links.get(position));
+                write_streamed_sheet(&mut zip, &name, &xml, sheet, sheet_links, styles)?;
             }
             None => {
                 let mut entry = archive
@@ -139,10 +177,14 @@ fn write_streamed_sheet(
     name: &str,
     skeleton_xml: &[u8],
     sheet: StreamedSheet,
+    links: Option<&Vec<LinkCell>>,
     styles: Styles,
 ) -> Result<(), PackageError> {
     let mut parts = split_sheet(skeleton_xml, &sheet.dimension, sheet.columns)
         .map_err(PackageError::Skeleton)?;
+    if let Some(links) = links.filter(|links| !links.is_empty()) {
+        parts.suffix = add_hyperlink_list(&parts.suffix, links);
+    }
     if parts.styles != styles {
         return Err(PackageError::Skeleton(format!(
             "the skeleton has the styles {:?} but the rows use {styles:?}",
@@ -173,6 +215,145 @@ fn write_streamed_sheet(
     let body = (&sheet.body.file).take(sheet.body.compressed);
     let mut data = (&prefix[..]).chain(body).chain(&suffix[..]);
     zip.add(header, &mut data)?;
+    Ok(())
+}
+
+/// Returns the uncompressed bytes of the skeleton's part at `index`.
+fn read_part(
+    archive: &mut ZipArchive<io::Cursor<&[u8]>>,
+    index: usize,
+) -> Result<Vec<u8>, PackageError> {
+    let mut xml = Vec::new();
+    archive
+        .by_index(index)
+        .map_err(|error| skeleton_error(&error))?
+        .read_to_end(&mut xml)?;
+    Ok(xml)
+}
+
+/// Returns the name of the relationships part of the sheet at zero-based `index`.
+fn sheet_rels_name(index: usize) -> String {
+    format!("xl/worksheets/_rels/sheet{}.xml.rels", index + 1)
+}
+
+/// Returns the name of the table part of the Accounts sheet at zero-based
+/// `index`. rust_xlsxwriter numbers tables in sheet order, and the About
+/// sheet, which comes last, has none.
+fn table_entry_name(index: usize) -> String {
+    format!("xl/tables/table{}.xml", index + 1)
+}
+
+/// Returns a table part with its range and its filter's range set to
+/// `range`. The skeleton's tables cover only the header and the sample row.
+fn set_table_range(xml: &[u8], index: usize, range: &str) -> Result<Vec<u8>, PackageError> {
+    let name = format!(" name=\"{}\"", super::skeleton::table_name(index));
+    if find_bytes(xml, name.as_bytes()).is_none() {
+        return Err(PackageError::Skeleton(format!(
+            "the table part {} is not the table{name}",
+            table_entry_name(index)
+        )));
+    }
+    let mut out = Vec::with_capacity(xml.len() + 32);
+    let mut rest = xml;
+    while let Some(at) = find_bytes(rest, b" ref=\"") {
+        let value_start = at + b" ref=\"".len();
+        let value_len = rest[value_start..]
+            .iter()
+            .position(|byte| *byte == b'"')
+            .ok_or_else(|| PackageError::Skeleton("a table range has no end quote".to_owned()))?;
+        out.extend_from_slice(&rest[..value_start]);
+        out.extend_from_slice(range.as_bytes());
+        rest = &rest[value_start + value_len..];
+    }
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
+/// Returns the zero-based sheet index of a sheet part name such as
+/// `xl/worksheets/sheet2.xml`.
+fn sheets_index(name: &str) -> Option<usize> {
+    let number: usize = name
+        .strip_prefix("xl/worksheets/sheet")?
+        .strip_suffix(".xml")?
+        .parse()
+        .ok()?;
+    number.checked_sub(1)
+}
+
+/// Returns the relationship ID of the link at zero-based `index`. The prefix
+/// keeps it apart from the `rIdN` IDs of rust_xlsxwriter's own relationships.
+fn link_id(index: usize) -> String {
+    format!("rIdLink{}", index + 1)
+}
+
+/// Returns the sheet's end with a `<hyperlinks>` list of `links` in front of
+/// `<pageMargins>`, where the schema puts it.
+fn add_hyperlink_list(suffix: &[u8], links: &[LinkCell]) -> Vec<u8> {
+    let mut list = Vec::with_capacity(links.len() * 40 + 32);
+    list.extend_from_slice(b"<hyperlinks>");
+    for (index, link) in links.iter().enumerate() {
+        let cell = format!("{}{}", column_name(link.column), link.row);
+        list.extend_from_slice(
+            format!("<hyperlink ref=\"{cell}\" r:id=\"{}\"/>", link_id(index)).as_bytes(),
+        );
+    }
+    list.extend_from_slice(b"</hyperlinks>");
+
+    let at = find_bytes(suffix, b"<pageMargins")
+        .or_else(|| find_bytes(suffix, b"</worksheet>"))
+        .unwrap_or(suffix.len());
+    [&suffix[..at], &list[..], &suffix[at..]].concat()
+}
+
+/// Returns a sheet's relationships part with one external hyperlink
+/// relationship per link added.
+fn add_link_relationships(xml: &[u8], links: &[LinkCell]) -> Result<Vec<u8>, PackageError> {
+    let end = find_bytes(xml, b"</Relationships>").ok_or_else(|| {
+        PackageError::Skeleton("a sheet's relationships part has no end tag".to_owned())
+    })?;
+    let mut added = Vec::with_capacity(links.len() * 160);
+    for (index, link) in links.iter().enumerate() {
+        added.extend_from_slice(
+            format!(
+                "<Relationship Id=\"{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink\" Target=\"{}\" TargetMode=\"External\"/>",
+                link_id(index),
+                escape_attribute(&link.url)
+            )
+            .as_bytes(),
+        );
+    }
+    Ok([&xml[..end], &added[..], &xml[end..]].concat())
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// Compresses `xml` and adds it as the part `name`.
+fn write_deflated(
+    zip: &mut ZipOutput<impl Write>,
+    name: &str,
+    xml: &[u8],
+) -> Result<(), PackageError> {
+    let mut data = Vec::new();
+    Deflater::new().write(xml, FlushCompress::Finish, &mut data)?;
+    let header = EntryHeader {
+        name: name.to_owned(),
+        method: DEFLATED,
+        crc: crc32fast::hash(xml),
+        compressed: data.len() as u64,
+        uncompressed: xml.len() as u64,
+    };
+    zip.add(header, &mut &data[..])?;
     Ok(())
 }
 

@@ -12,9 +12,7 @@
 //! table: a blank bold cell, a date cell, a blank wrapped-text cell and a
 //! blank link-styled cell. They put the header, date-time, wrap and link
 //! styles into the style table and show their indexes, which the streamed
-//! rows then use. The links of the streamed rows are written at their cells
-//! too, so that the skeleton carries their targets and the sheet's list of
-//! links; the cells themselves are replaced like every other row.
+//! rows then use.
 //!
 //! Worksheets use rust_xlsxwriter's constant-memory mode for its inline
 //! strings. Its shared-string table, used by the other modes, copies a text
@@ -23,23 +21,17 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{
-    ColNum, Format, RowNum, Table, TableColumn, TableStyle, Url, Workbook, XlsxError,
-};
+use rust_xlsxwriter::{ColNum, Format, Table, TableColumn, TableStyle, Workbook, XlsxError};
 
 use super::about_sheet::{add_about_sheet, AboutFacts};
-use super::sheet_xml::{column_name, LinkCell};
+use super::sheet_xml::column_name;
 use super::DATETIME_NUMBER_FORMAT;
 
 /// What the skeleton needs to know of one Accounts sheet.
 pub(super) struct SheetLayout<'a> {
     pub(super) name: &'a str,
-    /// Data rows below the header.
-    pub(super) data_rows: usize,
     /// Width of each column, in Excel character widths.
     pub(super) widths: &'a [f64],
-    /// Cells of the streamed rows that are links, in row order.
-    pub(super) links: &'a [LinkCell],
 }
 
 /// Builds the skeleton workbook with the given column headers and sheets, as
@@ -80,9 +72,11 @@ pub(super) fn build(
                 .set_name(table_name(index))
                 .set_style(TableStyle::Medium2)
                 .set_columns(&columns);
-            // A table needs a data row, so an empty sheet gets an empty one.
-            let last_row = sheet.data_rows.max(1) as RowNum;
-            worksheet.add_table(0, 0, last_row, last_column as ColNum, &table)?;
+            // The table covers the header and the sample row here; the
+            // package step sets its real range. rust_xlsxwriter checks a
+            // table's cells one by one, which for 300,000 rows took 2 s and
+            // 400 MB.
+            worksheet.add_table(0, 0, 1, last_column as ColNum, &table)?;
         }
 
         // The samples; see the module notes. Their row is replaced by the data.
@@ -91,18 +85,6 @@ pub(super) fn build(
         worksheet.write_number_with_format(1, first + 1, 0.0, &datetime_format)?;
         worksheet.write_blank(1, first + 2, &wrap)?;
         worksheet.write_blank(1, first + 3, &link)?;
-
-        for cell in sheet.links {
-            let row = (cell.row - 1) as RowNum;
-            let url = Url::new(cell.url.as_str());
-            // A target rust_xlsxwriter rejects only loses its link: the cell
-            // keeps its text, which the streamed row has.
-            if let Err(error) =
-                worksheet.write_url_with_format(row, cell.column as ColNum, url, &link)
-            {
-                tracing::warn!(row = cell.row, column = cell.column, %error, "link left out");
-            }
-        }
     }
 
     if let Some(about) = about {
@@ -214,9 +196,7 @@ fn find(text: &str, pattern: &str, from: usize) -> Result<usize, String> {
 pub(super) fn styles(temp_folder: &Path) -> Result<Styles, String> {
     let layout = SheetLayout {
         name: super::SHEET_NAME,
-        data_rows: 1,
         widths: &[10.0],
-        links: &[],
     };
     let bytes = build(&["Header".to_owned()], &[layout], None, temp_folder)
         .map_err(|error| error.to_string())?;
@@ -238,9 +218,7 @@ mod tests {
     fn skeleton_sheet_splits_around_rows() {
         let layout = SheetLayout {
             name: "Accounts",
-            data_rows: 3,
             widths: &[12.0, 20.0],
-            links: &[],
         };
         let folder = tempfile::tempdir().unwrap();
         let headers = ["Name".to_owned(), "Created".to_owned()];

@@ -390,3 +390,46 @@ fn error_messages_name_path_and_next_step() {
         assert_eq!(error.to_string(), expected);
     }
 }
+
+#[test]
+fn each_sheet_table_covers_its_rows() {
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("tables.xlsx");
+    let mut writer =
+        WorkbookWriter::with_limits(&target, &text_columns(2), false, small_limits(3, 100))
+            .unwrap();
+    let rows: Vec<Vec<CellValue>> = (0..7)
+        .map(|index| {
+            vec![
+                CellValue::Text(format!("row {index}")),
+                CellValue::Number(1.0),
+            ]
+        })
+        .collect();
+    writer.write_rows(&rows).unwrap();
+    writer.finish().unwrap();
+
+    let mut workbook: Xlsx<_> = open_workbook(&target).unwrap();
+    workbook.load_tables().unwrap();
+    let names: Vec<String> = workbook.table_names().into_iter().cloned().collect();
+    let mut found: Vec<(String, String, usize)> = names
+        .iter()
+        .map(|name| {
+            let table = workbook.table_by_name(name).unwrap();
+            (
+                name.clone(),
+                table.sheet_name().to_owned(),
+                table.data().height(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("Accounts".to_owned(), "Accounts".to_owned(), 3),
+            ("Accounts2".to_owned(), "Accounts (2)".to_owned(), 3),
+            ("Accounts3".to_owned(), "Accounts (3)".to_owned(), 1),
+        ]
+    );
+}
