@@ -2,7 +2,8 @@
 //! streamed rows put into the Accounts sheets.
 //!
 //! Every part of the skeleton is copied as it is, still compressed, except
-//! the Accounts sheets. Each of those becomes three deflate pieces read as
+//! the Accounts sheets, their tables and their relationships (see below).
+//! Each sheet becomes three deflate pieces read as
 //! one stream: the sheet's start up to its header row, compressed here and
 //! ended with a sync flush; the streamed rows from [`SheetBody`], which end
 //! the same way; and the sheet's end, compressed here with the final block.
