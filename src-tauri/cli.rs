@@ -6,6 +6,8 @@
 //! interface that IT staff script: change them only in ways that keep old
 //! scripts working.
 
+mod preset;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,8 +64,9 @@ enum Command {
 #[derive(Debug, Args)]
 struct ExportArgs {
     /// Workbook to write. `.xlsx` is appended when the name lacks it.
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    /// Optional with --preset, which then names the folder and file.
+    #[arg(long, value_name = "FILE", required_unless_present = "preset")]
+    out: Option<PathBuf>,
     /// JSON file with the accounts.export request body in the API's field
     /// names, for example {"tier": ["Enterprise"], "first": 500}.
     /// Without it, the API's default applies: the first 50 accounts.
@@ -80,6 +83,11 @@ struct ExportArgs {
     /// filters file is then ignored.
     #[arg(long)]
     all: bool,
+    /// Saved preset to export, by name: its filters, dates, "all matching"
+    /// choice, folder and file-name pattern. --filters, --all, --out and
+    /// --base-url given as well take precedence over the preset.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -142,10 +150,28 @@ pub fn main() -> ExitCode {
 type CommandResult = Result<(), (u8, AppError)>;
 
 async fn export(args: ExportArgs) -> CommandResult {
-    let request = read_filters(args.filters.as_ref()).await?;
+    let now = chrono::Utc::now();
+    let chosen = match &args.preset {
+        Some(name) => Some(preset::load(name).await?),
+        None => None,
+    };
+    let request = match (&args.filters, &chosen) {
+        (None, Some(chosen)) => preset::request(chosen, now)?,
+        _ => read_filters(args.filters.as_ref()).await?,
+    };
+    let all = args.all || chosen.as_ref().is_some_and(|chosen| chosen.all);
 
-    let target = with_xlsx_extension(&args.out);
-    if !args.overwrite && target.exists() {
+    let (target, overwrite) = match (&args.out, &chosen) {
+        (Some(out), _) => (with_xlsx_extension(out), args.overwrite),
+        (None, Some(chosen)) => (preset::target(chosen, now)?, false),
+        (None, None) => {
+            return Err(bad_input(
+                "invalid_arguments",
+                "Give --out FILE, or --preset NAME to use a preset's folder and file name.".into(),
+            ))
+        }
+    };
+    if !overwrite && target.exists() {
         return Err(bad_input(
             "file_exists",
             format!(
@@ -163,7 +189,7 @@ async fn export(args: ExportArgs) -> CommandResult {
     let client = DevRevClient::new(base_url.clone(), token);
     let plan = FetchPlan {
         request,
-        all: args.all,
+        all,
         limits: PagingLimits::default(),
     };
 
@@ -178,14 +204,9 @@ async fn export(args: ExportArgs) -> CommandResult {
         })
     };
     let mut reporter = ProgressReporter::new();
-    let result = export_to_file(
-        &client,
-        &plan,
-        &target,
-        args.overwrite,
-        &cancel,
-        |progress| reporter.show(progress),
-    )
+    let result = export_to_file(&client, &plan, &target, overwrite, &cancel, |progress| {
+        reporter.show(progress)
+    })
     .await;
     reporter.finish();
     on_ctrl_c.abort();
@@ -482,7 +503,7 @@ mod tests {
         let Some(Command::Export(args)) = cli.command else {
             panic!("not an export");
         };
-        assert_eq!(args.out, PathBuf::from("a.xlsx"));
+        assert_eq!(args.out, Some(PathBuf::from("a.xlsx")));
         assert_eq!(args.filters, Some(PathBuf::from("f.json")));
         assert!(args.overwrite);
     }
@@ -490,5 +511,17 @@ mod tests {
     #[test]
     fn export_requires_out() {
         assert!(Cli::try_parse_from(["app", "export"]).is_err());
+    }
+
+    #[test]
+    fn preset_makes_out_optional() {
+        let cli = Cli::try_parse_from(["app", "export", "--preset", "Weekly", "--all"]).unwrap();
+
+        let Some(Command::Export(args)) = cli.command else {
+            panic!("not an export");
+        };
+        assert_eq!(args.preset.as_deref(), Some("Weekly"));
+        assert_eq!(args.out, None);
+        assert!(args.all);
     }
 }

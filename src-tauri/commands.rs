@@ -4,6 +4,9 @@
 //! arguments, forwards to [`AppSession`] and returns its result; errors reach
 //! the frontend as [`AppError`] JSON (`{code, message, fields?}`).
 
+mod lookups;
+mod presets;
+
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -54,6 +57,23 @@ pub fn run_app() -> Result<(), tauri::Error> {
             choose_export_path,
             export_xlsx,
             cancel_job,
+            lookups::search_users,
+            lookups::search_tags,
+            lookups::filter_options,
+            lookups::reload_lookups,
+            lookups::resolve_date_range,
+            presets::list_presets,
+            presets::save_preset,
+            presets::rename_preset,
+            presets::delete_preset,
+            presets::export_preset_file,
+            presets::import_preset_file,
+            presets::choose_folder,
+            presets::last_used,
+            presets::save_last_used,
+            presets::export_to_folder,
+            presets::open_workbook,
+            presets::show_in_folder,
         ])
         .run(tauri::generate_context!())
 }

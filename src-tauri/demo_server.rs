@@ -28,6 +28,11 @@
 //!   as none. Pages read in order give the same accounts in the same order as
 //!   `accounts.export` with the same filters.
 //!
+//! The look-ups `POST /dev-users.list`, `/tags.list`, `/stages.custom.list`,
+//! `/schemas.subtypes.list` and `/schemas.aggregated.get` return the users,
+//! tags, stages, subtypes, tiers and custom fields that the accounts carry
+//! (see `routes/lookups.rs`), with the same token and body checks.
+//!
 //! Each account carries an extra `stage` object (`id` and `name`), a field the
 //! `Account` type does not have, so clients show they ignore unknown fields.
 //!

@@ -6,6 +6,7 @@
 //! into [`ApiError`]s decoded from the API's error body.
 
 pub mod error;
+pub mod lookups;
 pub mod models;
 pub mod paging;
 pub mod request;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use url::Url;
 
 pub use error::{ApiError, ErrorBody};
+pub use lookups::{CustomStage, LookupError, SchemaField, Subtype, Tag};
 pub use models::{Account, AccountsExportResponse, AccountsListResponse};
 pub use request::{
     AccountFilters, AccountsExportRequest, AccountsListRequest, DateTimeFilter, FieldError,

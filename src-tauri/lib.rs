@@ -6,6 +6,8 @@
 //! - [`devrev`]: the HTTP client, request and account types, API errors.
 //! - [`token`]: the API token and its place in the OS keyring.
 //! - [`settings`]: the base URL and other saved preferences.
+//! - [`presets`]: saved filters, file names and folders, and the last-used form.
+//! - [`directory`]: users, tags, stages and fields that the filter pickers offer.
 //! - [`columns`]: how an account becomes a row of typed cells.
 //! - [`workbook`]: writes rows to an `.xlsx` file without ever leaving a broken one.
 //! - [`demo_server`]: a DevRev-compatible server with generated accounts.
@@ -16,9 +18,12 @@ pub mod columns;
 pub mod commands;
 pub mod demo_server;
 pub mod devrev;
+pub mod directory;
 pub mod error;
 pub mod export;
 pub mod logging;
+pub mod opener;
+pub mod presets;
 pub mod session;
 pub mod settings;
 pub mod token;

@@ -5,6 +5,11 @@
 //! the last preview. The Tauri commands in [`crate::commands`] forward to it,
 //! so everything here can be tested without a window.
 
+mod lookups;
+mod presets;
+
+pub use presets::{ImportedPreset, PresetList};
+
 use std::path::Path;
 
 use serde::Serialize;
@@ -69,6 +74,8 @@ pub struct AppSession {
     sample: Mutex<Option<SampleData>>,
     /// Cancels the preview or export in progress, if any.
     current_job: std::sync::Mutex<Option<CancellationToken>>,
+    lookups: Mutex<lookups::LookupCache>,
+    presets: Option<crate::presets::PresetStore>,
 }
 
 impl AppSession {
@@ -88,6 +95,7 @@ impl AppSession {
         if let Some(warning) = &warning {
             tracing::warn!(%warning, "settings not loaded");
         }
+        let preset_store = presets::store_beside(settings_store.as_ref());
         AppSession {
             settings_store,
             settings: Mutex::new(settings),
@@ -96,6 +104,8 @@ impl AppSession {
             session_token: Mutex::new(None),
             sample: Mutex::new(None),
             current_job: std::sync::Mutex::new(None),
+            lookups: Mutex::default(),
+            presets: preset_store,
         }
     }
 

@@ -1,0 +1,46 @@
+//! `export --preset NAME`: a saved preset as the command line's defaults.
+//!
+//! The preset gives the filters (with its relative dates resolved now), the
+//! "all matching" choice, and the folder and file-name pattern of the
+//! workbook. Options given on the command line win: `--filters` replaces the
+//! preset's filters, `--all` turns on "all matching", `--out` replaces folder
+//! and file name, and `--base-url` the server.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use super::EXIT_BAD_INPUT;
+use crate::error::AppError;
+use crate::presets::{default_export_folder, file_name, Preset, PresetStore};
+
+/// Loads the preset `name` from the app's config folder and checks that its
+/// format can be exported.
+pub(super) async fn load(name: &str) -> Result<Preset, (u8, AppError)> {
+    let bad_input = |error: crate::presets::PresetError| (EXIT_BAD_INPUT, AppError::from(error));
+    let store = PresetStore::in_config_dir().map_err(bad_input)?;
+    let preset = store.get(name).await.map_err(bad_input)?;
+    preset.check_format().map_err(bad_input)?;
+    Ok(preset)
+}
+
+/// Returns the request body the preset sends at `now`.
+pub(super) fn request(
+    preset: &Preset,
+    now: DateTime<Utc>,
+) -> Result<crate::devrev::AccountsExportRequest, (u8, AppError)> {
+    preset
+        .request(now)
+        .map_err(|error| (EXIT_BAD_INPUT, error.into()))
+}
+
+/// Returns a free path in the preset's folder under its file-name pattern.
+pub(super) fn target(preset: &Preset, now: DateTime<Utc>) -> Result<PathBuf, (u8, AppError)> {
+    let bad_input = |error: crate::presets::PresetError| (EXIT_BAD_INPUT, AppError::from(error));
+    let folder = match &preset.folder {
+        Some(folder) => folder.clone(),
+        None => default_export_folder().map_err(bad_input)?,
+    };
+    let name = preset.file_name_at(now).map_err(bad_input)?;
+    Ok(file_name::free_path(&folder, &name))
+}
