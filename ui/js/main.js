@@ -1,11 +1,13 @@
 // Page wiring: loads the app status, connects the filter form, the results
-// grid and the settings dialog, and runs the preview and export flows with
-// their progress line.
+// grid, the presets panel and the settings dialog, and runs the preview and
+// export flows with their progress line.
 
 import * as api from './api.js';
+import { describeFileContents, previewFacts } from './counts.js';
 import { FilterForm } from './filters.js';
 import { formatNumber, pluralAccounts } from './format.js';
 import { ResultsGrid } from './grid.js';
+import { PresetPanel } from './presets.js';
 import { JobProgress } from './progress.js';
 import { SettingsPanel } from './settings.js';
 import { describeExport, describePreview } from './summary.js';
@@ -33,9 +35,14 @@ const page = {
   welcomeAddToken: byId('welcome-add-token'),
   welcomeSampleData: byId('welcome-sample-data'),
   resultsEmpty: byId('results-empty'),
+  fileContents: byId('file-contents'),
+  exportDone: byId('export-done'),
+  openFile: byId('open-file'),
+  showInFolder: byId('show-in-folder'),
 };
 
 const filters = new FilterForm(byId('filter-form'));
+filters.onOptionsProblem = (message) => showStatus(message);
 const grid = new ResultsGrid(byId('results-table'), {
   onSortStart: (header) => showStatus(`Sorting by ${header}…`),
   onSort: (header, direction) => showStatus(`Sorted by ${header}, ${direction}. The export keeps the order set under "Sort by".`),
@@ -46,8 +53,23 @@ const settings = new SettingsPanel(byId('settings-panel'), {
   fallbackFocus: page.settingsButton,
 });
 
+const presets = new PresetPanel(document.querySelector('.presets'), {
+  filters,
+  onStatus: showStatus,
+  onError: (error) => showError(error),
+  onChange: () => {
+    updateFileContents();
+    rememberForm();
+  },
+});
+
 /** @type {import('./api.js').AppStatus|null} */
 let appStatus = null;
+/** @type {import('./counts.js').PreviewFacts|null} The latest finished preview. */
+let lastPreview = null;
+/** Path of the latest saved workbook, for the Open and Show in folder buttons. */
+let lastExportPath = null;
+let fileContentsTimer = null;
 let busy = false;
 /** The toolbar button that started the job in progress, to give focus back to when it ends. */
 let jobButton = null;
@@ -148,6 +170,53 @@ function applyStatus(status, note) {
   if (note) {
     showStatus(note);
   }
+  // Lists read for another server or token must not be offered now.
+  filters.forgetOptions();
+}
+
+/** Says above the results what an export of the current form will contain, and where a preset saves it. */
+function updateFileContents() {
+  const { request } = filters.build();
+  const text = describeFileContents({
+    key: request ? JSON.stringify(request) : null,
+    all: filters.fetchAll,
+    first: Number(filters.first.value),
+    preview: lastPreview,
+  });
+  page.fileContents.textContent = presets.selected ? `${text} ${presets.destination()}` : text;
+}
+
+/** Updates the file-contents line once typing pauses, so a screen reader is not interrupted at every key. */
+function scheduleFileContents() {
+  clearTimeout(fileContentsTimer);
+  fileContentsTimer = setTimeout(updateFileContents, 600);
+}
+
+/** Remembers the form and the chosen preset for the next start. A failure only costs that convenience. */
+function rememberForm() {
+  const { request } = filters.build();
+  if (!request) {
+    return;
+  }
+  const settings = presets.settings();
+  if (settings) {
+    api.saveLastUsed({ ...settings, name: presets.selected }).catch((error) => {
+      console.warn('The form could not be remembered for the next start:', error);
+    });
+  }
+}
+
+/** Takes what an export read as the latest count, because it fetched the same accounts a preview would. */
+function recordExport(request, all, result) {
+  if (request) {
+    lastPreview = previewFacts(JSON.stringify(request), all, { ...result, count: result.rows });
+    updateFileContents();
+  }
+}
+
+function showExportDone(path) {
+  lastExportPath = path;
+  page.exportDone.hidden = path === null;
 }
 
 function setPill(state, text) {
@@ -300,6 +369,7 @@ async function runPreview() {
     return;
   }
   const all = filters.fetchAll;
+  const key = JSON.stringify(request);
 
   clearResults();
   showExportDetails([]);
@@ -323,6 +393,9 @@ async function runPreview() {
     }
 
     const summary = describePreview(result);
+    lastPreview = previewFacts(key, all, result);
+    updateFileContents();
+    rememberForm();
     resultsShown = true;
     page.resultsCount.textContent = pluralAccounts(result.count);
     page.resultsScroll.hidden = result.count === 0 && grid.rowCount === 0;
@@ -353,11 +426,55 @@ function fetchAllMatching() {
   runPreview();
 }
 
+/** Exports to the chosen preset's folder under its file-name pattern, without a dialog. */
+async function runFolderExport() {
+  const settings = presets.settings();
+  if (!settings) {
+    showStatus('Fix the filters marked in the form, then export again.');
+    return;
+  }
+
+  showExportDetails([]);
+  showExportDone(null);
+  setBusy(page.exportButton, 'Exporting…');
+  try {
+    progress.start();
+    showStatus(`Exporting to ${settings.folder ?? 'your Downloads folder'}…`);
+    const onEvent = (message) => {
+      if (message?.event === 'progress') {
+        progress.update(message);
+      }
+    };
+    const request = filters.build().request;
+    const result = await api.exportToFolder(settings, { onEvent });
+    if (result.cancelled) {
+      showStatus('Export cancelled. Nothing was saved.');
+      return;
+    }
+    recordExport(request, settings.all, result);
+
+    const summary = describeExport(result);
+    showStatus(summary.status);
+    showExportDetails(summary.details);
+    showExportDone(result.path);
+    rememberForm();
+  } catch (error) {
+    showStatus('');
+    reportFailure(error);
+  } finally {
+    setBusy(null);
+  }
+}
+
 async function runExport() {
   if (busy) {
     return;
   }
   clearError();
+  if (presets.selected !== '') {
+    await runFolderExport();
+    return;
+  }
   const request = readRequest();
   if (!request) {
     return;
@@ -366,6 +483,7 @@ async function runExport() {
   const all = filters.fetchAll;
 
   showExportDetails([]);
+  showExportDone(null);
   setBusy(page.exportButton, 'Exporting…');
   try {
     showStatus('Choose where to save the Excel file…');
@@ -388,10 +506,13 @@ async function runExport() {
       showStatus('Export cancelled. Nothing was saved.');
       return;
     }
+    recordExport(request, all, result);
 
     const summary = describeExport(result);
     showStatus(summary.status);
     showExportDetails(summary.details);
+    showExportDone(result.path);
+    rememberForm();
   } catch (error) {
     showStatus('');
     reportFailure(error);
@@ -439,6 +560,7 @@ function wireEvents() {
   page.fetchAllButton.addEventListener('click', fetchAllMatching);
   page.resetButton.addEventListener('click', () => {
     filters.reset();
+    updateFileContents();
     showStatus('All filters cleared.');
   });
 
@@ -447,6 +569,17 @@ function wireEvents() {
   page.welcomeAddToken.addEventListener('click', () => settings.open(byId('token-input')));
   page.welcomeSampleData.addEventListener('click', startSampleData);
   page.sampleStop.addEventListener('click', leaveSampleData);
+
+  const form = byId('filter-form');
+  form.addEventListener('input', scheduleFileContents);
+  form.addEventListener('change', scheduleFileContents);
+  form.addEventListener('click', scheduleFileContents);
+  page.openFile.addEventListener('click', () => {
+    api.openWorkbook(lastExportPath).catch(showError);
+  });
+  page.showInFolder.addEventListener('click', () => {
+    api.showInFolder(lastExportPath).catch(showError);
+  });
 }
 
 async function start() {
@@ -460,6 +593,17 @@ async function start() {
     setPill('warn', 'Status unknown');
     showError(error);
   }
+
+  await presets.refresh();
+  try {
+    const last = await api.lastUsed();
+    if (last) {
+      await presets.restore(last);
+    }
+  } catch (error) {
+    showError(error);
+  }
+  updateFileContents();
 }
 
 start();
