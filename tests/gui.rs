@@ -215,6 +215,12 @@ async fn token_filters_preview_export() {
         std::env::var_os("DEVREV_TEST_SESSION").is_some(),
         "run this test through scripts/test.sh, which gives it a private keyring"
     );
+    // Start without a saved token, so the wait for "keyring" below sees this
+    // test's save and not one that another test left.
+    devrev_export::token::TokenStore::default()
+        .delete()
+        .await
+        .unwrap();
     let server = DemoServer::start(DemoServerConfig {
         accounts: 600,
         token: TOKEN.into(),
@@ -367,7 +373,7 @@ async fn first_run_then_one_click_preset() {
     .unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let config = scratch.path().join("config");
-    // The organization's server stands in for DevRev's default address,
+    // The organization's server replaces DevRev's default address,
     // which the test may not contact; everything else is the app's default.
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(
@@ -392,7 +398,7 @@ async fn first_run_then_one_click_preset() {
     wait_for_text(&client, "token-status", |text| text.contains("keyring")).await;
     clicks.click(&client, "settings-close").await;
     clicks.click(&client, "export-button").await;
-    // The save dialog's Save button; the test answers the dialog through
+    // The save dialog's Save button. The test fills in the dialog through
     // DEVREV_EXPORT_TEST_SAVE_PATH, because WebDriver cannot reach it.
     clicks.0 += 1;
     wait_for_text(&client, "status-message", |text| text.contains("Saved")).await;

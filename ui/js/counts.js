@@ -1,7 +1,7 @@
-// The sentence above the results that says what an export will contain,
+// The sentence above the results that states what an export will contain,
 // before anything is exported: how many accounts, and whether more may match.
-// It is exact only when a preview of the same filters has run; otherwise it
-// says what is known and suggests a preview.
+// It is exact only after a preview or export of the same filters. Otherwise it
+// gives what is known and suggests a preview.
 
 import { formatNumber, pluralAccounts } from './format.js';
 

@@ -38,7 +38,7 @@ const RELATIVE_PERIODS = new Set([
 /** Value of the custom field select for a field typed by its API name. */
 const OTHER_FIELD = '';
 
-/** The computer's time zone, such as "Europe/Berlin", or null when the web view does not say. */
+/** The computer's time zone, such as "Europe/Berlin", or null when the web view does not report one. */
 export const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
 
 /**
@@ -312,8 +312,9 @@ export class FilterForm {
     if (source === 'users') {
       return async (query) => (await api.searchUsers(query)).map((user) => ({
         value: user.id,
-        label: user.label,
+        label: user.name,
         detail: user.email ?? undefined,
+        chip: user.label,
       }));
     }
     if (source === 'tags') {

@@ -2,7 +2,7 @@
 // the matches appear in a list below the field, and choosing one adds a chip
 // that shows the name while the request carries the ID. The list follows the
 // ARIA combobox pattern: arrow keys move through the matches, Enter chooses,
-// Escape closes, and a live region says how many matches there are.
+// Escape closes, and a live region announces how many matches there are.
 
 /** Wait after the last key press before searching, in milliseconds. */
 const SEARCH_DELAY_MS = 150;
@@ -15,6 +15,7 @@ const MAX_SHOWN = 20;
  * @property {string} value What the request carries, such as a user ID.
  * @property {string} label What the chip and the list show, such as a person's name.
  * @property {string} [detail] Second line in the list, such as an email address.
+ * @property {string} [chip] Text of the chip once chosen, when it differs from `label`.
  */
 
 /**
@@ -180,6 +181,9 @@ export class Picker {
       }
       return option;
     }));
+    // The field is a flex column, so the list is placed under the chip box by hand.
+    const box = this.chips.container;
+    this.listbox.style.top = `${box.offsetTop + box.offsetHeight + 2}px`;
     this.listbox.hidden = entries.length === 0;
     this.input.setAttribute('aria-expanded', String(entries.length > 0));
     this.highlight();
@@ -225,10 +229,11 @@ export class Picker {
     if (!entry) {
       return;
     }
-    this.chips.add([{ value: entry.value, label: entry.label }]);
+    const chipText = entry.chip ?? entry.label;
+    this.chips.add([{ value: entry.value, label: chipText }]);
     this.input.value = '';
     this.close();
-    this.announce(`Added ${entry.label}.`);
+    this.announce(`Added ${chipText}.`);
     this.input.focus();
   }
 

@@ -162,7 +162,7 @@ export class PresetPanel {
     this.renderButtons();
   }
 
-  /** Loads the preset `name` into the form, or forgets the choice for "No preset". */
+  /** Loads the preset `name` into the form, or clears the choice for "No preset". */
   async choose(name) {
     this.cancelDelete();
     if (name === '') {
