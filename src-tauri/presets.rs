@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 pub use dates::{RelativeRange, TimeZoneRule};
 pub use file_name::FileNameError;
-pub use store::{LoadedPresets, PresetStore};
+pub use store::{find_preset, LoadedPresets, PresetStore};
 
 use crate::devrev::request::RequestParseError;
 use crate::devrev::AccountsExportRequest;

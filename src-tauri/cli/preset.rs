@@ -12,14 +12,21 @@ use chrono::{DateTime, Utc};
 
 use super::EXIT_BAD_INPUT;
 use crate::error::AppError;
-use crate::presets::{default_export_folder, file_name, Preset, PresetStore};
+use crate::presets::{default_export_folder, file_name, find_preset, Preset, PresetStore};
 
 /// Loads the preset `name` from the app's config folder and checks that its
 /// format can be exported.
 pub(super) async fn load(name: &str) -> Result<Preset, (u8, AppError)> {
     let bad_input = |error: crate::presets::PresetError| (EXIT_BAD_INPUT, AppError::from(error));
     let store = PresetStore::in_config_dir().map_err(bad_input)?;
-    let preset = store.get(name).await.map_err(bad_input)?;
+    let loaded = store.load().await.map_err(bad_input)?;
+    // A damaged presets file was just set aside. Without this warning the
+    // "not found" below would not explain why the preset is missing.
+    if let Some(warning) = &loaded.warning {
+        tracing::warn!(%warning, "presets need attention");
+        eprintln!("warning: {warning}");
+    }
+    let preset = find_preset(&loaded.presets, name).map_err(bad_input)?;
     preset.check_format().map_err(bad_input)?;
     Ok(preset)
 }

@@ -109,9 +109,7 @@ impl PresetStore {
     /// Returns the preset named `name`.
     pub async fn get(&self, name: &str) -> Result<Preset, PresetError> {
         let loaded = self.load().await?;
-        find(&loaded.presets, name)
-            .cloned()
-            .ok_or_else(|| not_found(&loaded.presets, name))
+        find_preset(&loaded.presets, name)
     }
 
     /// Saves `preset` after checking it. With `replace`, a preset of the same
@@ -337,11 +335,14 @@ fn same_name(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
-fn find<'a>(presets: &'a [Preset], name: &str) -> Option<&'a Preset> {
+/// Returns the preset named `name`, compared exactly first and then without case.
+pub fn find_preset(presets: &[Preset], name: &str) -> Result<Preset, PresetError> {
     presets
         .iter()
         .find(|preset| preset.name == name)
         .or_else(|| presets.iter().find(|preset| same_name(&preset.name, name)))
+        .cloned()
+        .ok_or_else(|| not_found(presets, name))
 }
 
 fn not_found(presets: &[Preset], name: &str) -> PresetError {

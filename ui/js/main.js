@@ -558,6 +558,15 @@ function wireEvents() {
   });
   page.exportButton.addEventListener('click', runExport);
   page.fetchAllButton.addEventListener('click', fetchAllMatching);
+  byId('lookups-reload').addEventListener('click', async () => {
+    try {
+      await api.reloadLookups();
+      filters.forgetOptions();
+      showStatus('The lists of users, tags, stages, subtypes, tiers and custom fields will be read again when next used.');
+    } catch (error) {
+      showError(error);
+    }
+  });
   page.resetButton.addEventListener('click', () => {
     filters.reset();
     updateFileContents();
