@@ -125,13 +125,24 @@ async fn wait_for_text(client: &Client, id: &str, condition: impl Fn(&str) -> bo
             return text;
         }
         if started.elapsed() > WAIT {
+            if let Ok(picture) = client.screenshot().await {
+                let _ = std::fs::write(
+                    artifacts_dir().join(format!("gui-timeout-{id}.png")),
+                    picture,
+                );
+            }
             let mut notes = Vec::new();
-            for other in ["status-message", "error-message"] {
+            for other in [
+                "status-message",
+                "error-message",
+                "results-count",
+                "progress-text",
+            ] {
                 if let Ok(shown) = client.find(Locator::Id(other)).await {
                     notes.push(shown.text().await.unwrap_or_default());
                 }
             }
-            panic!("#{id} still reads {text:?} after {WAIT:?}; status and error lines: {notes:?}");
+            panic!("#{id} still reads {text:?} after {WAIT:?}; status, error, count and progress lines: {notes:?}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -412,29 +423,60 @@ async fn first_run_then_one_click_preset() {
         .unwrap()
         .is_none());
 
-    // Filters picked by name: a user by part of the name, a tier by its name.
-    let owner_input = element(&client, "filter-owned-by-input").await;
-    owner_input.send_keys("Chloé").await.unwrap();
-    let option = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#filter-owned-by-options [role=option]"))
+    // Filters picked by name: an owner found by part of the email address,
+    // chosen so that some but fewer than 50 Enterprise accounts match, and a
+    // tier typed in full.
+    let (owner, matching) = devrev_export::demo_server::demo_users()
+        .into_iter()
+        .map(|user| {
+            let count = (0..600)
+                .map(|index| devrev_export::demo_server::generate_account(42, index))
+                .filter(|account| account.tier.as_deref() == Some("Enterprise"))
+                .filter(|account| account.owned_by.iter().any(|owned| owned.id == user.id))
+                .count();
+            (user, count)
+        })
+        .find(|(_, count)| (2..50).contains(count))
+        .expect("a demo user owns a few Enterprise accounts");
+    let handle = owner.display_name.clone().unwrap();
+    let full_name = owner.full_name.clone().unwrap();
+    element(&client, "filter-owned-by-input")
+        .await
+        .send_keys(&handle)
         .await
         .unwrap();
-    let option_text = option.text().await.unwrap();
+    let started = Instant::now();
+    let option = loop {
+        let options = client
+            .find_all(Locator::Css("#filter-owned-by-options [role=option]"))
+            .await
+            .unwrap();
+        let mut found = None;
+        for option in options {
+            if option.text().await.unwrap_or_default().contains(&full_name) {
+                found = Some(option);
+            }
+        }
+        if let Some(option) = found {
+            break option;
+        }
+        assert!(started.elapsed() < WAIT, "no option for {full_name}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     option.click().await.unwrap();
     type_into(&client, "filter-tier-input", "enterprise\u{E007}").await;
     wait_for_chips(&client, "tier", &["Enterprise"]).await;
     let owners = chip_texts(&client, "owned_by").await;
     assert_eq!(owners.len(), 1);
-    assert!(
-        option_text.starts_with(&owners[0][..owners[0].find(' ').unwrap()]),
-        "{option_text:?} {owners:?}"
-    );
+    assert!(owners[0].starts_with(&full_name), "{owners:?}");
     assert!(!owners[0].contains("don:"), "{owners:?}");
     click(&client, "preview-button").await;
+    let count_text = format!("{matching} accounts");
+    wait_for_text(&client, "results-count", |text| text.contains(&count_text)).await;
     wait_for_text(&client, "file-contents", |text| {
-        text.contains("The file will contain all")
+        text.contains(&format!(
+            "The file will contain all {count_text} that match"
+        ))
     })
     .await;
 
@@ -495,7 +537,7 @@ async fn first_run_then_one_click_preset() {
         .collect();
     let last = sent.last().unwrap();
     let owner_id = last["owned_by"][0].as_str().unwrap().to_owned();
-    assert!(owner_id.starts_with("don:identity:"), "{last}");
+    assert_eq!(owner_id, owner.id, "{last}");
     assert_eq!(last["tier"], json!(["Enterprise"]));
     let api = DevRevClient::new(
         BaseUrl::parse(&server.base_url()).unwrap(),
@@ -514,6 +556,6 @@ async fn first_run_then_one_click_preset() {
         .map(|account| account.display_name.unwrap_or_default())
         .collect();
     server.shutdown().await;
-    assert!(!expected.is_empty());
+    assert_eq!(expected.len(), matching);
     assert_eq!(exported_names(&exports.join(&name)), expected);
 }

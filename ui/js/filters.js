@@ -173,8 +173,8 @@ function errorSlotFor(control) {
 }
 
 /**
- * The filter form and everything in it: chip lists, date ranges, custom field,
- * tag and sort rows, and which accounts to fetch.
+ * The filter form and everything in it: chip lists and pickers, date periods,
+ * custom field and sort rows, and which accounts to fetch.
  */
 export class FilterForm {
   /**
@@ -195,7 +195,7 @@ export class FilterForm {
     /** @type {Promise<void>|null} The read of the fixed lists, in progress or done; null before the first use. */
     this.optionsLoading = null;
     this.optionsGeneration = 0;
-    /** Shows a sentence about lists that could not be read; main.js replaces it. */
+    /** Shows a sentence about lists that could not be read. main.js replaces it. */
     this.onOptionsProblem = () => {};
     /** @type {Map<string, Picker>} Pickers by request field name. */
     this.pickers = new Map();
