@@ -226,7 +226,7 @@ async fn token_filters_preview_export() {
         std::env::var_os("DEVREV_TEST_SESSION").is_some(),
         "run this test through scripts/test.sh, which gives it a private keyring"
     );
-    // Start without a saved token, so the wait for "keyring" below sees this
+    // Start without a saved token, so the wait for "keyring" below detects this
     // test's save and not one that another test left.
     devrev_export::token::TokenStore::default()
         .delete()
