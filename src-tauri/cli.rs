@@ -7,6 +7,8 @@
 //! interface that IT staff script: change them only in ways that keep old
 //! scripts working.
 
+mod preset;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -79,9 +81,10 @@ enum Command {
 struct ExportArgs {
     /// File to write. Its extension picks the format when --format is not
     /// given: `.csv` writes CSV, anything else a workbook. The format's
-    /// extension is appended when the name lacks it.
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    /// extension is appended when the name lacks it. Optional with
+    /// --preset, which then names the folder and file.
+    #[arg(long, value_name = "FILE", required_unless_present = "preset")]
+    out: Option<PathBuf>,
     /// JSON file with the accounts.export request body in the API's field
     /// names, for example {"tier": ["Enterprise"], "first": 500}.
     /// Without it, the API's default applies: the first 50 accounts.
@@ -96,7 +99,8 @@ struct ExportArgs {
     #[arg(long)]
     all: bool,
     /// File format: `xlsx` (Excel workbook) or `csv` (UTF-8 with a
-    /// byte-order mark). Default: `csv` when FILE ends in .csv, else `xlsx`.
+    /// byte-order mark). Default: the preset's format with --preset and no
+    /// --out, else `csv` when FILE ends in .csv, else `xlsx`.
     #[arg(long, value_name = "FORMAT")]
     format: Option<ExportFormat>,
     /// Columns to write, in order, as comma-separated keys such as
@@ -108,6 +112,11 @@ struct ExportArgs {
     /// "Created (UTC+01:00)". Default: the one saved in the app, else local.
     #[arg(long, value_name = "ZONE")]
     time_zone: Option<TimeZonePolicy>,
+    /// Saved preset to export, by name: its filters, dates, "all matching"
+    /// choice, columns, format, time zone, folder and file-name pattern.
+    /// Options given as well take precedence over the preset's.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
     #[command(flatten)]
     network: NetworkArgs,
     /// Times a failed request is sent again before the export gives up:
@@ -206,9 +215,18 @@ pub fn main() -> ExitCode {
 type CommandResult = Result<(), (u8, AppError)>;
 
 async fn export(args: ExportArgs) -> CommandResult {
-    let request = read_filters(args.filters.as_ref()).await?;
-    let choice = match &args.columns {
-        Some(list) => ColumnChoice::parse_list(list).map_err(|error| {
+    let now = chrono::Utc::now();
+    let chosen = match &args.preset {
+        Some(name) => Some(preset::load(name, args.format).await?),
+        None => None,
+    };
+    let request = match (&args.filters, &chosen) {
+        (None, Some(chosen)) => preset::request(chosen, now)?,
+        _ => read_filters(args.filters.as_ref()).await?,
+    };
+    let all = args.all || chosen.as_ref().is_some_and(|chosen| chosen.all);
+    let choice = match (&args.columns, &chosen) {
+        (Some(list), _) => ColumnChoice::parse_list(list).map_err(|error| {
             let mut app_error = AppError::from(error);
             app_error.message = format!(
                 "--columns: {} Run `devrev-accounts-export columns` to list them.",
@@ -216,17 +234,29 @@ async fn export(args: ExportArgs) -> CommandResult {
             );
             (EXIT_BAD_INPUT, app_error)
         })?,
-        None => ColumnChoice::default(),
+        (None, Some(chosen)) => preset::columns(chosen)?,
+        (None, None) => ColumnChoice::default(),
     };
 
-    let format = args
-        .format
-        .unwrap_or_else(|| ExportFormat::for_path(&args.out));
-    let target = match format {
-        ExportFormat::Xlsx => with_xlsx_extension(&args.out),
-        ExportFormat::Csv => with_csv_extension(&args.out),
+    let (target, format, overwrite) = match (&args.out, &chosen) {
+        (Some(out), _) => {
+            let format = args.format.unwrap_or_else(|| ExportFormat::for_path(out));
+            let target = match format {
+                ExportFormat::Xlsx => with_xlsx_extension(out),
+                ExportFormat::Csv => with_csv_extension(out),
+            };
+            (target, format, args.overwrite)
+        }
+        // The preset's file name never replaces a file: a free name is chosen.
+        (None, Some(chosen)) => (preset::target(chosen, now)?, chosen.format, false),
+        (None, None) => {
+            return Err(bad_input(
+                "invalid_arguments",
+                "Give --out FILE, or --preset NAME to use a preset's folder and file name.".into(),
+            ))
+        }
     };
-    if !args.overwrite && target.exists() {
+    if !overwrite && target.exists() {
         return Err(bad_input(
             "file_exists",
             format!(
@@ -246,9 +276,10 @@ async fn export(args: ExportArgs) -> CommandResult {
         ));
     }
     let (base_url, proxy) = network_settings(&args.network).await?;
-    let policy = match args.time_zone {
-        Some(policy) => policy,
-        None => saved_time_zone().await?,
+    let policy = match (args.time_zone, &chosen) {
+        (Some(policy), _) => policy,
+        (None, Some(chosen)) => chosen.time_zone,
+        (None, None) => saved_time_zone().await?,
     };
     let columns = ColumnOptions {
         choice,
@@ -268,7 +299,7 @@ async fn export(args: ExportArgs) -> CommandResult {
         .map_err(|error| (EXIT_API, AppError::from(error)))?;
     let plan = FetchPlan {
         request,
-        all: args.all,
+        all,
         limits: PagingLimits::default(),
         columns: columns.clone(),
     };
@@ -286,28 +317,25 @@ async fn export(args: ExportArgs) -> CommandResult {
         })
     };
     let result = match format {
-        ExportFormat::Xlsx => export_to_file(
-            &client,
-            &plan,
-            &target,
-            args.overwrite,
-            &cancel,
-            |progress| reporter.show(progress),
-        )
-        .await
-        .map_err(|error| {
-            let status = match &error {
-                crate::export::ExportError::Workbook(_) => EXIT_FILE,
-                crate::export::ExportError::Fetch(fetch) => fetch_status(fetch),
-            };
-            (status, AppError::from(error))
-        }),
+        ExportFormat::Xlsx => {
+            export_to_file(&client, &plan, &target, overwrite, &cancel, |progress| {
+                reporter.show(progress)
+            })
+            .await
+            .map_err(|error| {
+                let status = match &error {
+                    crate::export::ExportError::Workbook(_) => EXIT_FILE,
+                    crate::export::ExportError::Fetch(fetch) => fetch_status(fetch),
+                };
+                (status, AppError::from(error))
+            })
+        }
         ExportFormat::Csv => export_csv_to_file(
             &client,
             &plan,
             &columns,
             &target,
-            args.overwrite,
+            overwrite,
             &cancel,
             |progress| reporter.show(progress),
         )
@@ -765,7 +793,7 @@ mod tests {
         let Some(Command::Export(args)) = cli.command else {
             panic!("not an export");
         };
-        assert_eq!(args.out, PathBuf::from("a.xlsx"));
+        assert_eq!(args.out, Some(PathBuf::from("a.xlsx")));
         assert_eq!(args.filters, Some(PathBuf::from("f.json")));
         assert!(args.overwrite);
     }
@@ -848,5 +876,17 @@ mod tests {
             panic!("not an export");
         };
         assert_eq!(args.retries, 4);
+    }
+
+    #[test]
+    fn preset_makes_out_optional() {
+        let cli = Cli::try_parse_from(["app", "export", "--preset", "Weekly", "--all"]).unwrap();
+
+        let Some(Command::Export(args)) = cli.command else {
+            panic!("not an export");
+        };
+        assert_eq!(args.preset.as_deref(), Some("Weekly"));
+        assert_eq!(args.out, None);
+        assert!(args.all);
     }
 }

@@ -4,6 +4,9 @@
 //! arguments, forwards to [`AppSession`] and returns its result; errors reach
 //! the frontend as [`AppError`] JSON (`{code, message, fields?}`).
 
+mod lookups;
+mod presets;
+
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -65,6 +68,21 @@ pub fn run_app() -> Result<(), tauri::Error> {
             column_catalogue,
             open_export,
             show_export_in_folder,
+            lookups::search_users,
+            lookups::search_tags,
+            lookups::filter_options,
+            lookups::reload_lookups,
+            lookups::resolve_date_range,
+            presets::list_presets,
+            presets::save_preset,
+            presets::rename_preset,
+            presets::delete_preset,
+            presets::export_preset_file,
+            presets::import_preset_file,
+            presets::choose_folder,
+            presets::last_used,
+            presets::save_last_used,
+            presets::export_to_folder,
         ])
         .run(tauri::generate_context!())
 }

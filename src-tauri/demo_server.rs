@@ -31,6 +31,11 @@
 //!   returns `{"dev_user": {...}}` with the first of [`demo_users`], as the
 //!   user the token belongs to.
 //!
+//! The look-ups `POST /dev-users.list`, `/tags.list`, `/stages.custom.list`,
+//! `/schemas.subtypes.list` and `/schemas.aggregated.get` return the users,
+//! tags, stages, subtypes, tiers and custom fields that the accounts carry
+//! (see `routes/lookups.rs`), with the same token and body checks.
+//!
 //! Each account carries an extra `stage` object (`id` and `name`), a field the
 //! `Account` type does not have, so clients show they ignore unknown fields.
 //!

@@ -10,6 +10,7 @@
 //! the API's error body.
 
 pub mod error;
+pub mod lookups;
 pub mod models;
 pub mod network;
 pub mod paging;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use url::Url;
 
 pub use error::{ApiError, ErrorBody, TimeoutPhase};
+pub use lookups::{CustomStage, LookupError, SchemaField, Subtype, Tag};
 pub use models::{
     Account, AccountsExportResponse, AccountsListResponse, DevUser, DevUsersSelfResponse,
 };

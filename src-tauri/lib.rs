@@ -6,6 +6,8 @@
 //! - [`devrev`]: the HTTP client, request and account types, API errors.
 //! - [`token`]: the API token and its place in the OS keyring.
 //! - [`settings`]: the base URL and other saved preferences.
+//! - [`presets`]: saved filters, file names and folders, and the last-used form.
+//! - [`directory`]: users, tags, stages and fields that the filter pickers offer.
 //! - [`columns`]: how an account becomes a row of typed cells, and which columns the user chose.
 //! - [`time_zone`]: the one time-zone policy for the grid, the files and the date filters.
 //! - [`text_rules`]: the rules every exported text follows (XML characters, line
@@ -23,9 +25,11 @@ pub mod commands;
 pub mod csv_export;
 pub mod demo_server;
 pub mod devrev;
+pub mod directory;
 pub mod error;
 pub mod export;
 pub mod logging;
+pub mod presets;
 pub mod session;
 pub mod settings;
 pub mod text_rules;

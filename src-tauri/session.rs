@@ -5,6 +5,11 @@
 //! the last preview. It also tests the connection: who the token belongs to. The Tauri commands in [`crate::commands`] forward to it,
 //! so everything here can be tested without a window.
 
+mod lookups;
+mod presets;
+
+pub use presets::{ImportedPreset, PresetList};
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -101,6 +106,8 @@ pub struct AppSession {
     current_job: std::sync::Mutex<Option<CancellationToken>>,
     /// The file the last successful export wrote, which the window may open.
     last_export: std::sync::Mutex<Option<PathBuf>>,
+    lookups: Mutex<lookups::LookupCache>,
+    presets: Option<crate::presets::PresetStore>,
 }
 
 impl AppSession {
@@ -120,6 +127,7 @@ impl AppSession {
         if let Some(warning) = &warning {
             tracing::warn!(%warning, "settings not loaded");
         }
+        let preset_store = presets::store_beside(settings_store.as_ref());
         AppSession {
             settings_store,
             settings: Mutex::new(settings),
@@ -129,6 +137,8 @@ impl AppSession {
             sample: Mutex::new(None),
             current_job: std::sync::Mutex::new(None),
             last_export: std::sync::Mutex::new(None),
+            lookups: Mutex::default(),
+            presets: preset_store,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The built app driven like a person would: through tauri-driver and
-//! WebKitWebDriver under a virtual display. It saves a token in the real
+//! WebKitWebDriver under a virtual display. One test saves a token in the real
 //! keyring, points the app at the demo server, sets two filters, previews and
-//! exports, then reads the file back.
+//! exports, then reads the file back. Another counts the clicks of a first
+//! run from launch to a file, then picks filters by name, saves a preset and
+//! exports it with one click after a restart.
 //!
 //! `scripts/test.sh` provides the display, the D-Bus session with a keyring
 //! and tauri-driver; plain `cargo test` skips this test.
@@ -21,6 +23,10 @@ use serde_json::json;
 
 const TOKEN: &str = "gui-test-token";
 const WAIT: Duration = Duration::from_secs(30);
+
+/// Serializes the GUI tests: they share the keyring entry and the display,
+/// and two app windows at once would slow both past their waits.
+static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A tauri-driver process, stopped when dropped.
 struct Driver {
@@ -119,11 +125,24 @@ async fn wait_for_text(client: &Client, id: &str, condition: impl Fn(&str) -> bo
             return text;
         }
         if started.elapsed() > WAIT {
-            let error = match client.find(Locator::Id("error-message")).await {
-                Ok(shown) => shown.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            panic!("#{id} still reads {text:?} after {WAIT:?}; error area: {error:?}");
+            if let Ok(picture) = client.screenshot().await {
+                let _ = std::fs::write(
+                    artifacts_dir().join(format!("gui-timeout-{id}.png")),
+                    picture,
+                );
+            }
+            let mut notes = Vec::new();
+            for other in [
+                "status-message",
+                "error-message",
+                "results-count",
+                "progress-text",
+            ] {
+                if let Ok(shown) = client.find(Locator::Id(other)).await {
+                    notes.push(shown.text().await.unwrap_or_default());
+                }
+            }
+            panic!("#{id} still reads {text:?} after {WAIT:?}; status, error, count and progress lines: {notes:?}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -146,6 +165,34 @@ async fn visible_rows(client: &Client) -> serde_json::Value {
         )
         .await
         .unwrap()
+}
+
+/// Returns the texts of the chips of a chip field, such as `owned_by`.
+async fn chip_texts(client: &Client, field: &str) -> Vec<String> {
+    let script = format!(
+        "return [...document.querySelectorAll('[data-chip-field={field}] .chip-text')].map((chip) => chip.textContent);"
+    );
+    let value = client.execute(&script, vec![]).await.unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+/// Waits until a chip field shows exactly `expected`.
+async fn wait_for_chips(client: &Client, field: &str, expected: &[&str]) {
+    let started = Instant::now();
+    loop {
+        let shown = chip_texts(client, field).await;
+        if shown == expected {
+            return;
+        }
+        if started.elapsed() > WAIT {
+            let script = format!(
+                "return [document.querySelector('[data-chip-field={field}]').closest('.field').querySelector('.picker-status')?.textContent, document.getElementById('status-message').textContent, document.getElementById('error-message').textContent];"
+            );
+            let notes = client.execute(&script, vec![]).await.unwrap();
+            panic!("{field} shows {shown:?}, expected {expected:?}; picker, status and error lines: {notes}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 fn artifacts_dir() -> PathBuf {
@@ -172,12 +219,19 @@ fn exported_names(path: &Path) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs a display, a keyring and tauri-driver; scripts/test.sh provides them"]
 async fn token_filters_preview_export() {
+    let _gui = GUI_LOCK.lock().await;
     // The app saves the token under the real service name, so this test must
     // run only in the throw-away keyring that scripts/test.sh starts.
     assert!(
         std::env::var_os("DEVREV_TEST_SESSION").is_some(),
         "run this test through scripts/test.sh, which gives it a private keyring"
     );
+    // Start without a saved token, so the wait for "keyring" below detects this
+    // test's save and not one that another test left.
+    devrev_export::token::TokenStore::default()
+        .delete()
+        .await
+        .unwrap();
     let server = DemoServer::start(DemoServerConfig {
         accounts: 600,
         token: TOKEN.into(),
@@ -229,8 +283,11 @@ async fn token_filters_preview_export() {
     .await;
     click(&client, "settings-close").await;
 
-    type_into(&client, "filter-tier-input", "Enterprise\n").await;
-    type_into(&client, "filter-subtype-input", "Customer\n").await;
+    // A picker adds the entry whose whole name is typed when Enter (U+E007) is pressed.
+    type_into(&client, "filter-tier-input", "Enterprise\u{E007}").await;
+    wait_for_chips(&client, "tier", &["Enterprise"]).await;
+    type_into(&client, "filter-subtype-input", "Customer\u{E007}").await;
+    wait_for_chips(&client, "subtype", &["Customer"]).await;
     type_into(&client, "filter-first", "500").await;
     click(&client, "preview-button").await;
     let count_text = format!("{} accounts", expected.len());
@@ -271,4 +328,240 @@ async fn token_filters_preview_export() {
     // One call for the expected rows above, one for the preview and one for the export.
     assert_eq!(exports, 3);
     server.shutdown().await;
+}
+
+/// Clicks that a person makes, counted.
+#[derive(Default)]
+struct Clicks(usize);
+
+impl Clicks {
+    /// Clicks the element once it is shown, as a person would wait for it.
+    async fn click(&mut self, client: &Client, id: &str) {
+        let target = element(client, id).await;
+        let started = Instant::now();
+        while !target.is_displayed().await.unwrap_or(false) {
+            assert!(started.elapsed() < WAIT, "#{id} is not shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        target.click().await.unwrap();
+        self.0 += 1;
+    }
+}
+
+/// Waits until a file appears in `folder`, and returns its name.
+async fn wait_for_file(folder: &Path) -> String {
+    let started = Instant::now();
+    loop {
+        let names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".xlsx"))
+            .collect();
+        if let [name] = names.as_slice() {
+            return name.clone();
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "no single workbook in {folder:?}: {names:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display, a keyring and tauri-driver; scripts/test.sh provides them"]
+async fn first_run_then_one_click_preset() {
+    let _gui = GUI_LOCK.lock().await;
+    assert!(
+        std::env::var_os("DEVREV_TEST_SESSION").is_some(),
+        "run this test through scripts/test.sh, which gives it a private keyring"
+    );
+    // A first run has no token, so remove one that another test saved.
+    devrev_export::token::TokenStore::default()
+        .delete()
+        .await
+        .unwrap();
+    let server = DemoServer::start(DemoServerConfig {
+        accounts: 600,
+        token: TOKEN.into(),
+        ..DemoServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("config");
+    // The organization's server replaces DevRev's default address,
+    // which the test may not contact; everything else is the app's default.
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("settings.json"),
+        json!({"version": 1, "base_url": server.base_url()}).to_string(),
+    )
+    .unwrap();
+    let first_file = scratch.path().join("first.xlsx");
+    let artifacts = artifacts_dir();
+
+    // First run: from launch to a file with the defaults.
+    let driver = start_driver(
+        &config,
+        &first_file,
+        &artifacts.join("tauri-driver-first-run.log"),
+    );
+    let client = connect(&driver).await;
+    let mut clicks = Clicks::default();
+    clicks.click(&client, "welcome-add-token").await;
+    type_into(&client, "token-input", TOKEN).await;
+    clicks.click(&client, "token-save").await;
+    wait_for_text(&client, "token-status", |text| text.contains("keyring")).await;
+    clicks.click(&client, "settings-close").await;
+    clicks.click(&client, "export-button").await;
+    // The save dialog's Save button. The test fills in the dialog through
+    // DEVREV_EXPORT_TEST_SAVE_PATH, because WebDriver cannot reach it.
+    clicks.0 += 1;
+    wait_for_text(&client, "status-message", |text| text.contains("Saved")).await;
+    eprintln!("first run, launch to file: {} clicks", clicks.0);
+    assert!(clicks.0 <= 5, "{} clicks", clicks.0);
+    assert_eq!(exported_names(&first_file).len(), 50);
+    assert!(element(&client, "export-actions")
+        .await
+        .attr("hidden")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Filters picked by name: an owner found by part of the email address,
+    // chosen so that some but fewer than 50 Enterprise accounts match, and a
+    // tier typed in full.
+    let (owner, matching) = devrev_export::demo_server::demo_users()
+        .into_iter()
+        .map(|user| {
+            let count = (0..600)
+                .map(|index| devrev_export::demo_server::generate_account(42, index))
+                .filter(|account| account.tier.as_deref() == Some("Enterprise"))
+                .filter(|account| account.owned_by.iter().any(|owned| owned.id == user.id))
+                .count();
+            (user, count)
+        })
+        .find(|(_, count)| (2..50).contains(count))
+        .expect("a demo user owns a few Enterprise accounts");
+    let handle = owner.display_name.clone().unwrap();
+    let full_name = owner.full_name.clone().unwrap();
+    element(&client, "filter-owned-by-input")
+        .await
+        .send_keys(&handle)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let option = loop {
+        let options = client
+            .find_all(Locator::Css("#filter-owned-by-options [role=option]"))
+            .await
+            .unwrap();
+        let mut found = None;
+        for option in options {
+            if option.text().await.unwrap_or_default().contains(&full_name) {
+                found = Some(option);
+            }
+        }
+        if let Some(option) = found {
+            break option;
+        }
+        assert!(started.elapsed() < WAIT, "no option for {full_name}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    option.click().await.unwrap();
+    type_into(&client, "filter-tier-input", "enterprise\u{E007}").await;
+    wait_for_chips(&client, "tier", &["Enterprise"]).await;
+    let owners = chip_texts(&client, "owned_by").await;
+    assert_eq!(owners.len(), 1);
+    assert!(owners[0].starts_with(&full_name), "{owners:?}");
+    assert!(!owners[0].contains("don:"), "{owners:?}");
+    click(&client, "preview-button").await;
+    let count_text = format!("{matching} accounts");
+    wait_for_text(&client, "results-count", |text| text.contains(&count_text)).await;
+    wait_for_text(&client, "file-contents", |text| {
+        text.contains(&format!(
+            "The file will contain all {count_text} that match"
+        ))
+    })
+    .await;
+
+    // Save the form as a preset with its own folder and file-name pattern.
+    let exports = scratch.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    client
+        .find(Locator::Css("#preset-details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "preset-name", "Chloé enterprise").await;
+    type_into(&client, "preset-folder", exports.to_str().unwrap()).await;
+    type_into(
+        &client,
+        "preset-file-name",
+        "Enterprise accounts {date}.xlsx",
+    )
+    .await;
+    click(&client, "preset-save").await;
+    wait_for_text(&client, "status-message", |text| text.contains("saved")).await;
+    client.close().await.unwrap();
+    drop(driver);
+
+    // Next Monday: the app starts with the preset chosen, and one click exports.
+    let unused = scratch.path().join("dialog-not-used.xlsx");
+    let driver = start_driver(
+        &config,
+        &unused,
+        &artifacts.join("tauri-driver-one-click.log"),
+    );
+    let client = connect(&driver).await;
+    wait_for_text(&client, "file-contents", |text| {
+        text.contains("without asking")
+    })
+    .await;
+    let mut clicks = Clicks::default();
+    clicks.click(&client, "export-button").await;
+    wait_for_text(&client, "status-message", |text| text.contains("Saved")).await;
+    let name = wait_for_file(&exports).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let screenshot = client.screenshot().await.unwrap();
+    std::fs::write(artifacts.join("gui-one-click.png"), screenshot).unwrap();
+    client.close().await.unwrap();
+    drop(driver);
+
+    let today = chrono::Local::now().format("%Y-%m-%d");
+    assert_eq!(clicks.0, 1);
+    assert_eq!(name, format!("Enterprise accounts {today}.xlsx"));
+    assert!(!unused.exists());
+    let sent: Vec<serde_json::Value> = server
+        .recorded_requests()
+        .into_iter()
+        .filter(|request| request.path == "/accounts.export")
+        .map(|request| serde_json::from_str(&request.body).unwrap())
+        .collect();
+    let last = sent.last().unwrap();
+    let owner_id = last["owned_by"][0].as_str().unwrap().to_owned();
+    assert_eq!(owner_id, owner.id, "{last}");
+    assert_eq!(last["tier"], json!(["Enterprise"]));
+    let api = DevRevClient::new(
+        BaseUrl::parse(&server.base_url()).unwrap(),
+        Token::parse(TOKEN).unwrap(),
+    );
+    let expected: Vec<String> = api
+        .export_accounts(
+            &AccountsExportRequest::from_value(
+                json!({"owned_by": [owner_id], "tier": ["Enterprise"]}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|account| account.display_name.unwrap_or_default())
+        .collect();
+    server.shutdown().await;
+    assert_eq!(expected.len(), matching);
+    assert_eq!(exported_names(&exports.join(&name)), expected);
 }

@@ -28,6 +28,8 @@ use super::query::ExportQuery;
 use super::{faults, users, Fault, RecordedRequest};
 use crate::devrev::request::{AccountsExportRequest, AccountsListRequest, RequestParseError};
 
+mod lookups;
+
 /// Largest request body the server reads. Request bodies are a few hundred
 /// bytes, so anything near this is a client bug.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -122,6 +124,26 @@ pub(super) fn router(state: Arc<SharedState>) -> Router {
             get(users::current_user)
                 .post(users::current_user)
                 .fallback(method_not_allowed),
+        )
+        .route(
+            "/dev-users.list",
+            post(lookups::list_dev_users).fallback(method_not_allowed),
+        )
+        .route(
+            "/tags.list",
+            post(lookups::list_tags).fallback(method_not_allowed),
+        )
+        .route(
+            "/stages.custom.list",
+            post(lookups::list_custom_stages).fallback(method_not_allowed),
+        )
+        .route(
+            "/schemas.subtypes.list",
+            post(lookups::list_subtypes).fallback(method_not_allowed),
+        )
+        .route(
+            "/schemas.aggregated.get",
+            post(lookups::get_aggregated_schema).fallback(method_not_allowed),
         )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -294,7 +316,7 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
         status: StatusCode::NOT_FOUND,
         error_type: "not_found",
         message: format!(
-            "{method} {path} is not an endpoint of the demo server. It serves POST /accounts.export, POST /accounts.list and /dev-users.self."
+            "{method} {path} is not an endpoint of the demo server. It serves POST /accounts.export, POST /accounts.list, /dev-users.self and the look-ups POST /dev-users.list, /tags.list, /stages.custom.list, /schemas.subtypes.list and /schemas.aggregated.get."
         ),
     }
 }

@@ -380,4 +380,170 @@ export function openExport() {
  */
 export function showExportInFolder() {
   return call('show_export_in_folder');
+ * @typedef {object} UserChoice
+ * @property {string} id Dev user ID, which the request carries.
+ * @property {string} name Full name, else display name.
+ * @property {string|null} email
+ * @property {string} label `Name <email>`.
+ */
+
+/**
+ * @typedef {object} TagChoice
+ * @property {string} id
+ * @property {string} name
+ * @property {string[]} values Values the tag may carry; empty when it takes none.
+ */
+
+/**
+ * @typedef {object} CustomFieldChoice
+ * @property {string} name Key in the request's `custom_fields`, such as "tnt__region".
+ * @property {string} label
+ * @property {'checkbox'|'integer'|'number'|'date'|'choice'|'text'} input
+ * @property {string[]} values Allowed values of a "choice" field.
+ */
+
+/**
+ * @typedef {object} FilterOptions
+ * @property {{value: string, label: string}[]} stages Sent by ID.
+ * @property {{value: string, label: string}[]} subtypes
+ * @property {{value: string, label: string}[]} tiers
+ * @property {CustomFieldChoice[]} customFields Filterable custom fields.
+ * @property {string[]} problems One sentence per list that could not be read.
+ */
+
+/**
+ * @typedef {object} PresetList
+ * @property {object[]} presets Saved presets, in the order saved.
+ * @property {string|null} warning Note about a presets file that was set aside or is read-only.
+ * @property {boolean} readOnly True when the presets file is from a newer version.
+ * @property {string|null} defaultFolder Folder used when a preset names none.
+ */
+
+/**
+ * Finds active users by part of their name or email. The first search of a session reads the whole list.
+ * @param {string} query
+ * @returns {Promise<UserChoice[]>}
+ */
+export function searchUsers(query) {
+  return call('search_users', { query });
+}
+
+/**
+ * Finds tags by part of their name.
+ * @param {string} query
+ * @returns {Promise<TagChoice[]>}
+ */
+export function searchTags(query) {
+  return call('search_tags', { query });
+}
+
+/**
+ * Reads the organization's stages, subtypes, tiers and filterable custom fields.
+ * @returns {Promise<FilterOptions>}
+ */
+export function filterOptions() {
+  return call('filter_options');
+}
+
+/**
+ * Forgets the lists read so far, so the next look-up reads them again.
+ * @returns {Promise<null>}
+ */
+export function reloadLookups() {
+  return call('reload_lookups');
+}
+
+/**
+ * Returns the inclusive UTC range of a period such as "this_quarter" today.
+ * @param {string} range
+ * @param {'local'|'utc'} timeZone
+ * @returns {Promise<{after: string, before: string}>}
+ */
+export function resolveDateRange(range, timeZone) {
+  return call('resolve_date_range', { range, timeZone });
+}
+
+/** @returns {Promise<PresetList>} */
+export function listPresets() {
+  return call('list_presets');
+}
+
+/**
+ * Saves a preset. Without `replace`, a preset of the same name is an error with code "preset_exists".
+ * @param {object} preset
+ * @param {boolean} replace
+ * @returns {Promise<PresetList>}
+ */
+export function savePreset(preset, replace) {
+  return call('save_preset', { preset, replace });
+}
+
+/**
+ * @param {string} oldName
+ * @param {string} newName
+ * @returns {Promise<PresetList>}
+ */
+export function renamePreset(oldName, newName) {
+  return call('rename_preset', { oldName, newName });
+}
+
+/**
+ * @param {string} name
+ * @returns {Promise<PresetList>}
+ */
+export function deletePreset(name) {
+  return call('delete_preset', { name });
+}
+
+/**
+ * Asks where to save a preset file and writes it. Resolves with the path, or null when cancelled.
+ * @param {string} name
+ * @returns {Promise<string|null>}
+ */
+export function exportPresetFile(name) {
+  return call('export_preset_file', { name });
+}
+
+/**
+ * Asks for a preset file and saves its preset. Resolves with `{preset, list}`, or null when cancelled.
+ * @returns {Promise<{preset: object, list: PresetList}|null>}
+ */
+export function importPresetFile() {
+  return call('import_preset_file');
+}
+
+/**
+ * Asks for a folder. Resolves with its path, or null when cancelled.
+ * @returns {Promise<string|null>}
+ */
+export function chooseFolder() {
+  return call('choose_folder');
+}
+
+/**
+ * Returns the form as it was last used, or null.
+ * @returns {Promise<object|null>}
+ */
+export function lastUsed() {
+  return call('last_used');
+}
+
+/**
+ * Remembers the form for the next start.
+ * @param {object} settings
+ * @returns {Promise<null>}
+ */
+export function saveLastUsed(settings) {
+  return call('save_last_used', { settings });
+}
+
+/**
+ * Exports what the settings describe to their folder under their file-name pattern, without a dialog.
+ * An existing file is never replaced; the new name gets " (2)" and so on.
+ * @param {object} settings A preset: filters, dates, all, folder, file name and format.
+ * @param {{onEvent: (event: JobEvent) => void}} options
+ * @returns {Promise<ExportResult>}
+ */
+export function exportToFolder(settings, { onEvent }) {
+  return call('export_to_folder', { settings, onEvent });
 }

@@ -4,6 +4,8 @@
 // markup is
 //   <div class="chip-input"><ul class="chip-list"></ul><input type="text"></div>
 // and the input keeps its id, label and aria-describedby from the page.
+// A chip may show a label in place of its value, so a picker can show a
+// person's name while the request carries the person's ID.
 
 /** Splits pasted or typed text into values at line breaks, and at commas unless `keepCommas` is set. */
 function splitValues(text, keepCommas) {
@@ -25,6 +27,8 @@ export class ChipInput {
    * @param {boolean} [options.keepCommas] Treat commas as part of a value, for lists such as
    *   company names ("Acme, Inc."). Enter and line breaks in pasted text still separate values.
    * @param {() => void} [options.onChange] Called after a chip is added or removed.
+   * @param {boolean} [options.freeText] Whether typed text becomes chips. Pickers turn it off, because
+   *   there the text is a search and only a chosen entry becomes a chip. Defaults to true.
    */
   constructor(container, options = {}) {
     this.container = container;
@@ -33,8 +37,11 @@ export class ChipInput {
     this.label = options.label ?? this.input.labels?.[0]?.textContent.trim() ?? 'list';
     this.keepCommas = options.keepCommas ?? false;
     this.onChange = options.onChange ?? (() => {});
+    this.freeText = options.freeText ?? true;
     /** @type {string[]} */
     this.items = [];
+    /** @type {Map<string, string>} Labels shown in place of values, by value. */
+    this.labels = new Map();
 
     this.input.addEventListener('keydown', (event) => this.handleKeydown(event));
     this.input.addEventListener('input', () => this.handleInput());
@@ -54,16 +61,29 @@ export class ChipInput {
    * @returns {string[]}
    */
   values() {
+    if (!this.freeText) {
+      return [...this.items];
+    }
     const pending = splitValues(this.input.value, this.keepCommas).filter((value) => !this.items.includes(value));
     return [...this.items, ...pending];
   }
 
   /**
+   * Returns the labels of chips that show one in place of their value.
+   * @returns {Record<string, string>}
+   */
+  labelsByValue() {
+    return Object.fromEntries(this.items.filter((value) => this.labels.has(value))
+      .map((value) => [value, this.labels.get(value)]));
+  }
+
+  /**
    * Replaces every chip with `values` and empties the text field.
-   * @param {string[]} values
+   * @param {(string|{value: string, label: string})[]} values
    */
   setValues(values) {
     this.items = [];
+    this.labels.clear();
     this.input.value = '';
     this.list.replaceChildren();
     this.add(values);
@@ -77,13 +97,17 @@ export class ChipInput {
 
   /**
    * Adds values as chips, skipping empty ones and ones already present.
-   * @param {string[]} values
+   * An entry given as `{value, label}` shows its label.
+   * @param {(string|{value: string, label: string})[]} values
    * @returns {number} How many chips were added.
    */
   add(values) {
     let added = 0;
-    for (const value of values) {
-      const trimmed = value.trim();
+    for (const entry of values) {
+      const trimmed = (typeof entry === 'string' ? entry : entry.value).trim();
+      if (typeof entry !== 'string' && entry.label && entry.label !== trimmed) {
+        this.labels.set(trimmed, entry.label);
+      }
       if (trimmed !== '' && !this.items.includes(trimmed)) {
         this.items.push(trimmed);
         // Appending instead of redrawing keeps existing remove buttons alive, so a click
@@ -99,8 +123,11 @@ export class ChipInput {
     return added;
   }
 
-  /** Turns the text in the field into chips. */
+  /** Turns the text in the field into chips, unless typed text is only a search. */
   commitPending() {
+    if (!this.freeText) {
+      return;
+    }
     const values = splitValues(this.input.value, this.keepCommas);
     this.input.value = '';
     if (values.length > 0) {
@@ -109,6 +136,9 @@ export class ChipInput {
   }
 
   handleKeydown(event) {
+    if (!this.freeText) {
+      return;
+    }
     // Enter in an empty field falls through, so it submits the form as usual.
     if (event.key === 'Enter' && this.input.value.trim() !== '') {
       event.preventDefault();
@@ -121,7 +151,7 @@ export class ChipInput {
 
   // Covers commas that arrive without a key press, such as from autofill or an input method.
   handleInput() {
-    if (this.keepCommas || !this.input.value.includes(',')) {
+    if (!this.freeText || this.keepCommas || !this.input.value.includes(',')) {
       return;
     }
     const parts = this.input.value.split(',');
@@ -132,7 +162,7 @@ export class ChipInput {
 
   handlePaste(event) {
     const text = event.clipboardData?.getData('text') ?? '';
-    if (!(this.keepCommas ? /[\r\n]/ : /[,\r\n]/).test(text)) {
+    if (!this.freeText || !(this.keepCommas ? /[\r\n]/ : /[,\r\n]/).test(text)) {
       return;
     }
     event.preventDefault();
@@ -146,6 +176,7 @@ export class ChipInput {
       return;
     }
     this.items.splice(index, 1);
+    this.labels.delete(value);
     this.list.children[index].remove();
     this.list.hidden = this.items.length === 0;
     this.onChange();
@@ -160,15 +191,16 @@ export class ChipInput {
     const chip = document.createElement('li');
     chip.className = 'chip';
 
+    const shown = this.labels.get(value) ?? value;
     const text = document.createElement('span');
     text.className = 'chip-text';
-    text.textContent = value;
-    text.title = value;
+    text.textContent = shown;
+    text.title = shown;
 
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'chip-remove';
-    remove.setAttribute('aria-label', `Remove ${value} from ${this.label}`);
+    remove.setAttribute('aria-label', `Remove ${shown} from ${this.label}`);
     remove.textContent = '×';
     remove.addEventListener('click', () => this.remove(value));
 

@@ -1,8 +1,12 @@
 // The filter form: builds the accounts.export request body from the form,
 // checks the form before anything is sent, and shows problems next to the
-// fields, whether found here or reported by the backend.
+// fields, whether found here or reported by the backend. Owners, creators,
+// tags, stages, subtypes and tiers are picked by name and sent by ID. The
+// form also converts to and from a preset's settings.
 
+import * as api from './api.js';
 import { ChipInput } from './chips.js';
+import { localSearch, Picker } from './pickers.js';
 
 /** Smallest and largest `first` that the accounts.export endpoint accepts. */
 const FIRST_MIN = 1;
@@ -20,11 +24,19 @@ const SORT_FIELDS = [
   ['display_id', 'Display ID'],
 ];
 
-/** Date filters: request field, "from" input id, "to" input id. */
+/** Date filters: request field, "from" input id, "to" input id, period select id, preset key. */
 const DATE_RANGES = [
-  ['created_date', 'filter-created-after', 'filter-created-before'],
-  ['modified_date', 'filter-modified-after', 'filter-modified-before'],
+  ['created_date', 'filter-created-after', 'filter-created-before', 'filter-created-period', 'created'],
+  ['modified_date', 'filter-modified-after', 'filter-modified-before', 'filter-modified-period', 'modified'],
 ];
+
+/** Periods that the backend resolves to dates on the day of each export. */
+const RELATIVE_PERIODS = new Set([
+  'today', 'last_7_days', 'last_30_days', 'last_90_days', 'this_month', 'this_quarter', 'this_year',
+]);
+
+/** Value of the custom field select for a field typed by its API name. */
+const OTHER_FIELD = '';
 
 /**
  * @typedef {object} FieldError
@@ -32,6 +44,16 @@ const DATE_RANGES = [
  * @property {HTMLElement} slot Element that shows the message.
  * @property {HTMLElement} focus Element to focus when this is the first error.
  * @property {HTMLElement} [control] Control marked `aria-invalid`, if the error is about one control.
+ */
+
+/**
+ * @typedef {object} CustomFieldRow
+ * @property {HTMLElement} row
+ * @property {HTMLSelectElement} field Known field, or "" for one typed by its API name.
+ * @property {HTMLElement} valueBox Holds the value control, which changes with the field.
+ * @property {HTMLInputElement|null} otherName API name of a field that is not in the list.
+ * @property {HTMLInputElement|HTMLSelectElement} value
+ * @property {string} input How the value is entered: checkbox, integer, number, date, choice or text.
  */
 
 /**
@@ -122,14 +144,38 @@ function localToUtc(value, offsetMinutes) {
   return Number.isNaN(wallClock) ? null : new Date(wallClock - offsetMinutes * 60_000).toISOString();
 }
 
+/**
+ * Converts an RFC 3339 time to a `datetime-local` value with seconds, in local time or in UTC.
+ * @param {string} text
+ * @param {boolean} utc
+ * @returns {string}
+ */
+function utcToWallClock(text, utc) {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    return '';
+  }
+  if (utc) {
+    return date.toISOString().slice(0, 19);
+  }
+  const pad = (number) => String(number).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T`
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** Returns `{value, label}` entries for a picker from the look-up choices `{value, label}`. */
+function choiceEntries(choices) {
+  return choices.map((choice) => ({ value: choice.value, label: choice.label }));
+}
+
 /** Returns the error line that belongs to a control, found by the "-error" id convention. */
 function errorSlotFor(control) {
   return document.getElementById(`${control.id}-error`);
 }
 
 /**
- * The filter form and everything in it: chip lists, date ranges, custom field,
- * tag and sort rows, and which accounts to fetch.
+ * The filter form and everything in it: chip lists and pickers, date periods,
+ * custom field and sort rows, and which accounts to fetch.
  */
 export class FilterForm {
   /**
@@ -148,27 +194,57 @@ export class FilterForm {
       this.chipFields.set(container.dataset.chipField, new ChipInput(container, { keepCommas }));
     }
 
+    /** @type {Map<string, import('./pickers.js').PickerEntry[]>} Entries of the fixed lists, by field. */
+    this.localEntries = new Map();
+    /** @type {Promise<void>|null} The read of the fixed lists, in progress or done; null before the first use. */
+    this.optionsLoading = null;
+    this.optionsGeneration = 0;
+    /** Shows a sentence about lists that could not be read. main.js replaces it. */
+    this.onOptionsProblem = () => {};
+    /** @type {Map<string, Picker>} Pickers by request field name. */
+    this.pickers = new Map();
+    for (const container of form.querySelectorAll('[data-picker]')) {
+      const field = container.dataset.chipField;
+      const chips = this.chipFields.get(field);
+      const onError = (message) => this.showErrors([
+        { message, control: chips.input, slot: errorSlotFor(chips.input), focus: chips.input },
+      ]);
+      this.pickers.set(field, new Picker(chips, {
+        search: this.searchFor(container.dataset.picker),
+        noun: container.dataset.pickerNoun ?? 'entries',
+        onError,
+      }));
+    }
+    /** The app's time-zone policy, `local` or `utc`, which periods are worked out in. */
+    this.timeZone = { value: 'local' };
+    /** @type {import('./api.js').CustomFieldChoice[]} Filterable custom fields from the look-ups. */
+    this.customFieldChoices = [];
+
     this.first = form.querySelector('#filter-first');
     this.fetchFirstRadio = form.querySelector('#fetch-mode-first');
     this.fetchAllRadio = form.querySelector('#fetch-mode-all');
     this.fetchFirstCount = form.querySelector('#fetch-mode-first-count');
     this.customFieldRows = form.querySelector('#custom-field-rows');
-    this.tagRows = form.querySelector('#tag-filter-rows');
     this.sortRows = form.querySelector('#sort-rows');
     this.customFieldAdd = form.querySelector('#custom-field-add');
-    this.tagAdd = form.querySelector('#tag-filter-add');
     this.sortAdd = form.querySelector('#sort-add');
 
-    /** @type {{row: HTMLElement, name: HTMLInputElement, values: ChipInput}[]} */
+    /** @type {CustomFieldRow[]} */
     this.customFields = [];
-    /** @type {{row: HTMLElement, id: HTMLInputElement, value: HTMLInputElement}[]} */
-    this.tags = [];
     /** @type {{row: HTMLElement, field: HTMLSelectElement, direction: HTMLSelectElement}[]} */
     this.sorts = [];
 
-    this.customFieldAdd.addEventListener('click', () => this.addCustomFieldRow().name.focus());
-    this.tagAdd.addEventListener('click', () => this.addTagRow().id.focus());
+    this.customFieldAdd.addEventListener('click', async () => {
+      await this.ensureOptions();
+      this.addCustomFieldRow().field.focus();
+    });
     this.sortAdd.addEventListener('click', () => this.addSortRow().field.focus());
+
+    /** @type {Map<string, {after: string, before: string}>} Ranges of relative periods, by request field. */
+    this.resolvedPeriods = new Map();
+    for (const [field, , , periodId] of DATE_RANGES) {
+      form.querySelector(`#${periodId}`).addEventListener('change', () => this.applyPeriod(field));
+    }
 
     // Editing a field that shows an error hides the error, so it never describes an old value.
     const clearOnEdit = (event) => {
@@ -185,6 +261,9 @@ export class FilterForm {
     this.first.addEventListener('input', () => this.showFirstInLabel());
     this.applyFetchMode();
     this.showFirstInLabel();
+    for (const [field] of DATE_RANGES) {
+      this.applyPeriod(field);
+    }
   }
 
   /**
@@ -201,6 +280,12 @@ export class FilterForm {
    */
   setTimeZone(zone) {
     this.utcOffsetMinutes = zone.offsetMinutes;
+    if (this.timeZone.value !== zone.policy) {
+      this.timeZone.value = zone.policy;
+      for (const [field] of DATE_RANGES) {
+        this.applyPeriod(field);
+      }
+    }
     this.datesHint.textContent = zone.policy === 'utc'
       ? 'Times are in UTC. Both ends are included.'
       : `Times are your local time, ${zone.label}. Both ends are included.`;
@@ -232,50 +317,178 @@ export class FilterForm {
   }
 
   /**
-   * Adds an empty custom field row.
-   * @returns {{row: HTMLElement, name: HTMLInputElement, values: ChipInput}}
+   * Returns the search of a picker source: users and tags ask the backend, fixed lists start empty
+   * until `setOptions` fills them.
+   * @param {string} source `users`, `tags` or the name of a fixed list.
    */
-  addCustomFieldRow() {
-    const row = element('li', 'filter-row filter-row-stacked');
-    const name = textInput(rowId('custom-field-name'));
-
-    const valuesId = rowId('custom-field-values');
-    const chipBox = element('div', 'chip-input');
-    const chipList = element('ul', 'chip-list');
-    chipList.setAttribute('aria-label', 'Values added');
-    const valuesInput = textInput(valuesId);
-    chipBox.append(chipList, valuesInput);
-
-    const valuesField = labelledControl('Values', valuesInput, chipBox);
-    const values = new ChipInput(chipBox, { label: 'Values' });
-
-    const entry = { row, name, values };
-    const remove = removeButton('Remove this custom field filter');
-    remove.addEventListener('click', () => this.removeRow(this.customFields, entry, this.customFieldAdd));
-
-    row.append(labelledControl('Field name', name), valuesField, remove);
-    this.customFieldRows.append(row);
-    this.customFields.push(entry);
-    return entry;
+  searchFor(source) {
+    if (source === 'users') {
+      return async (query) => (await api.searchUsers(query)).map((user) => ({
+        value: user.id,
+        label: user.name,
+        detail: user.email ?? undefined,
+        chip: user.label,
+      }));
+    }
+    if (source === 'tags') {
+      return async (query) => (await api.searchTags(query)).flatMap((tag) => [
+        { value: tag.id, label: tag.name, detail: tag.values.length > 0 ? 'with any value' : undefined },
+        ...tag.values.map((value) => ({ value: `${tag.id}=${value}`, label: `${tag.name}: ${value}` })),
+      ]);
+    }
+    // Fixed lists are read on first use, so nothing is sent before someone needs a list.
+    return async (query) => {
+      await this.ensureOptions();
+      return localSearch(this.localEntries.get(source) ?? [])(query);
+    };
   }
 
   /**
-   * Adds an empty tag row.
-   * @returns {{row: HTMLElement, id: HTMLInputElement, value: HTMLInputElement}}
+   * Reads the organization's stages, subtypes, tiers and custom fields once per connection.
+   * A failed read is reported through `onOptionsProblem` and tried again on next use.
+   * @returns {Promise<void>}
    */
-  addTagRow() {
-    const row = element('li', 'filter-row');
-    const id = textInput(rowId('tag-id'));
-    const value = textInput(rowId('tag-value'));
+  ensureOptions() {
+    if (this.optionsLoading === null) {
+      // Lists that arrive after the server or token changed belong to the old connection.
+      const generation = this.optionsGeneration;
+      const current = () => generation === this.optionsGeneration;
+      this.optionsLoading = api.filterOptions().then((options) => {
+        if (!current()) {
+          return;
+        }
+        this.setOptions(options);
+        if (options.problems.length > 0) {
+          this.optionsLoading = null;
+          this.onOptionsProblem(options.problems.join(' '));
+        }
+      }, (error) => {
+        if (!current()) {
+          return;
+        }
+        this.optionsLoading = null;
+        this.onOptionsProblem(`The lists of stages, subtypes, tiers and custom fields could not be read, so type those values by hand. ${error.message}`);
+      });
+    }
+    return this.optionsLoading ?? Promise.resolve();
+  }
 
-    const entry = { row, id, value };
-    const remove = removeButton('Remove this tag filter');
-    remove.addEventListener('click', () => this.removeRow(this.tags, entry, this.tagAdd));
+  /** Forgets the fixed lists, because the server or token changed. The next use reads them again. */
+  forgetOptions() {
+    this.optionsGeneration += 1;
+    this.optionsLoading = null;
+  }
 
-    row.append(labelledControl('Tag ID', id), labelledControl('Value (optional)', value), remove);
-    this.tagRows.append(row);
-    this.tags.push(entry);
+  /**
+   * Offers the organization's stages, subtypes, tiers and custom fields. A list that could not be
+   * read lets its picker take typed text instead.
+   * @param {import('./api.js').FilterOptions} options
+   */
+  setOptions(options) {
+    const lists = [['stage', options.stages], ['subtype', options.subtypes], ['tier', options.tiers]];
+    for (const [field, choices] of lists) {
+      this.localEntries.set(field, choiceEntries(choices));
+      this.pickers.get(field).allowFreeText(choices.length === 0);
+    }
+    this.customFieldChoices = options.customFields;
+    for (const row of this.customFields) {
+      this.fillFieldSelect(row.field, row.field.value);
+    }
+  }
+
+  /**
+   * Adds a custom field row. The value control fits the field's type: a checkbox, a number, a date,
+   * a list of the allowed values, or text.
+   * @param {string} [name] Field to select; the first known field by default.
+   * @param {unknown} [value] Value to fill in.
+   * @returns {CustomFieldRow}
+   */
+  addCustomFieldRow(name, value) {
+    const row = element('li', 'filter-row filter-row-stacked');
+    const field = selectInput(rowId('custom-field'), []);
+    const valueBox = element('div', 'custom-field-value');
+    const entry = { row, field, valueBox, otherName: null, value: null };
+
+    this.fillFieldSelect(field, name ?? this.customFieldChoices[0]?.name ?? OTHER_FIELD);
+    field.addEventListener('change', () => this.renderValueControl(entry));
+    const remove = removeButton('Remove this custom field filter');
+    remove.addEventListener('click', () => this.removeRow(this.customFields, entry, this.customFieldAdd));
+
+    row.append(labelledControl('Field', field), valueBox, remove);
+    this.customFieldRows.append(row);
+    this.customFields.push(entry);
+    this.renderValueControl(entry, name, value);
     return entry;
+  }
+
+  /** Lists the known custom fields in a row's select, plus "Other field" for one typed by name. */
+  fillFieldSelect(select, selected) {
+    const known = this.customFieldChoices.map((choice) => [choice.name, choice.label]);
+    select.replaceChildren();
+    for (const [value, text] of [...known, [OTHER_FIELD, 'Other field (type its API name)']]) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = text;
+      select.append(option);
+    }
+    select.value = known.some(([value]) => value === selected) ? selected : OTHER_FIELD;
+  }
+
+  /**
+   * Puts the value control that fits the selected field into a custom field row.
+   * @param {CustomFieldRow} entry
+   * @param {string} [name] Field name for "Other field", when known.
+   * @param {unknown} [value] Value to fill in.
+   */
+  renderValueControl(entry, name, value) {
+    const choice = this.customFieldChoices.find((candidate) => candidate.name === entry.field.value);
+    const parts = [];
+    entry.otherName = null;
+
+    if (!choice) {
+      entry.otherName = textInput(rowId('custom-field-name'));
+      entry.otherName.value = name ?? '';
+      entry.otherName.placeholder = 'tnt__region';
+      parts.push(labelledControl('API name', entry.otherName));
+    }
+
+    const input = choice?.input ?? 'text';
+    let control;
+    if (input === 'checkbox') {
+      control = document.createElement('input');
+      control.type = 'checkbox';
+      control.id = rowId('custom-field-value');
+      control.checked = value === true;
+      const wrapper = element('div', 'field inline-check-field');
+      const label = element('label', 'inline-check');
+      label.append(control, ' Yes (leave unchecked to match No)');
+      const error = element('p', 'field-error');
+      error.id = `${control.id}-error`;
+      control.setAttribute('aria-describedby', error.id);
+      wrapper.append(label, error);
+      parts.push(wrapper);
+    } else {
+      if (input === 'choice') {
+        control = selectInput(rowId('custom-field-value'), choice.values.map((option) => [option, option]));
+      } else {
+        control = document.createElement('input');
+        control.id = rowId('custom-field-value');
+        control.autocomplete = 'off';
+        control.type = { integer: 'number', number: 'number', date: 'date' }[input] ?? 'text';
+        if (input === 'integer') {
+          control.step = '1';
+        } else if (input === 'number') {
+          control.step = 'any';
+        }
+      }
+      if (value !== undefined && value !== null) {
+        control.value = String(value);
+      }
+      parts.push(labelledControl(choice ? `Value of ${choice.label}` : 'Value', control));
+    }
+    entry.value = control;
+    entry.input = input;
+    entry.valueBox.replaceChildren(...parts);
   }
 
   /**
@@ -323,11 +536,11 @@ export class FilterForm {
     for (const chips of this.chipFields.values()) {
       chips.clear();
     }
-    for (const [, fromId, toId] of DATE_RANGES) {
-      this.form.querySelector(`#${fromId}`).value = '';
-      this.form.querySelector(`#${toId}`).value = '';
+    for (const [field, , , periodId] of DATE_RANGES) {
+      this.form.querySelector(`#${periodId}`).value = 'any';
+      this.applyPeriod(field);
     }
-    for (const entries of [this.customFields, this.tags, this.sorts]) {
+    for (const entries of [this.customFields, this.sorts]) {
       for (const entry of entries) {
         entry.row.remove();
       }
@@ -358,8 +571,11 @@ export class FilterForm {
       }
     }
 
-    for (const [field, fromId, toId] of DATE_RANGES) {
-      const range = this.buildDateRange(fromId, toId, fail);
+    for (const [field, fromId, toId, periodId] of DATE_RANGES) {
+      const period = this.form.querySelector(`#${periodId}`).value;
+      const range = RELATIVE_PERIODS.has(period)
+        ? this.resolvedPeriods.get(field) ?? null
+        : this.buildDateRange(fromId, toId, fail);
       if (range) {
         request[field] = range;
       }
@@ -368,11 +584,6 @@ export class FilterForm {
     const customFields = this.buildCustomFields(fail);
     if (customFields) {
       request.custom_fields = customFields;
-    }
-
-    const tags = this.buildTags(fail);
-    if (tags.length > 0) {
-      request.tags = tags;
     }
 
     const sortBy = this.buildSortBy(fail);
@@ -418,47 +629,57 @@ export class FilterForm {
 
   buildCustomFields(fail) {
     const result = {};
-    for (const { name, values } of this.customFields) {
-      const fieldName = name.value.trim();
-      const fieldValues = values.values();
-      if (fieldName === '' && fieldValues.length === 0) {
+    for (const entry of this.customFields) {
+      const fieldName = entry.otherName ? entry.otherName.value.trim() : entry.field.value;
+      const value = this.readCustomValue(entry, fail);
+      if (entry.otherName && fieldName === '' && (value === null || value === '')) {
         continue;
       }
       if (fieldName === '') {
-        fail(name, 'Enter the field\'s API name, for example tnt__region.');
+        fail(entry.otherName, 'Enter the field\'s API name, for example tnt__region.');
         continue;
       }
-      if (fieldValues.length === 0) {
-        fail(values.input, `Add at least one value for ${fieldName}, or remove this row.`);
+      if (value === null) {
         continue;
       }
 
       // Two rows for the same field match any value of either row.
       const known = result[fieldName] ?? [];
-      result[fieldName] = [...known, ...fieldValues.filter((value) => !known.includes(value))];
+      if (!known.includes(value)) {
+        result[fieldName] = [...known, value];
+      }
     }
     return Object.keys(result).length > 0 ? result : null;
   }
 
-  buildTags(fail) {
-    const tags = [];
-    for (const { id, value } of this.tags) {
-      const tagId = id.value.trim();
-      const tagValue = value.value.trim();
-      if (tagId === '' && tagValue === '') {
-        continue;
-      }
-      if (tagId === '') {
-        fail(id, 'Enter the tag ID for this value, or clear the value.');
-        continue;
-      }
-      if (tagId.includes('=')) {
-        fail(id, 'A tag ID cannot contain "=". Put the tag\'s value in the Value box.');
-        continue;
-      }
-      tags.push(tagValue === '' ? tagId : `${tagId}=${tagValue}`);
+  /**
+   * Reads a custom field row's value as the request sends it: true or false, a number, a date
+   * as `YYYY-MM-DD`, or text. Returns null after reporting a problem.
+   * @param {CustomFieldRow} entry
+   */
+  readCustomValue(entry, fail) {
+    const control = entry.value;
+    if (entry.input === 'checkbox') {
+      return control.checked;
     }
-    return tags;
+    const text = control.value.trim();
+    if (control.validity?.badInput) {
+      fail(control, 'This value is incomplete. Finish it or remove this row.');
+      return null;
+    }
+    if (text === '') {
+      fail(control, 'Enter a value, or remove this row.');
+      return null;
+    }
+    if (entry.input === 'integer' || entry.input === 'number') {
+      const number = Number(text);
+      if (!Number.isFinite(number) || (entry.input === 'integer' && !Number.isInteger(number))) {
+        fail(control, entry.input === 'integer' ? 'Enter a whole number.' : 'Enter a number.');
+        return null;
+      }
+      return number;
+    }
+    return text;
   }
 
   buildSortBy(fail) {
@@ -489,6 +710,136 @@ export class FilterForm {
       return null;
     }
     return first;
+  }
+
+  /**
+   * Shows the range of the chosen period in the date fields: editable for a custom range,
+   * read-only and filled in by the backend for a relative period such as "this quarter".
+   * @param {string} field `created_date` or `modified_date`.
+   */
+  async applyPeriod(field) {
+    const [, fromId, toId, periodId] = DATE_RANGES.find(([name]) => name === field);
+    const period = this.form.querySelector(`#${periodId}`).value;
+    const from = this.form.querySelector(`#${fromId}`);
+    const to = this.form.querySelector(`#${toId}`);
+    const relative = RELATIVE_PERIODS.has(period);
+    from.readOnly = relative;
+    to.readOnly = relative;
+    from.closest('.date-pair').hidden = period === 'any';
+    this.clearError(from);
+    this.clearError(to);
+    this.resolvedPeriods.delete(field);
+
+    if (period === 'any') {
+      from.value = '';
+      to.value = '';
+      return;
+    }
+    if (!relative) {
+      return;
+    }
+    const zone = this.timeZone.value;
+    const range = await api.resolveDateRange(period, zone);
+    // The user may have picked another period or zone while this one resolved.
+    if (this.form.querySelector(`#${periodId}`).value !== period || this.timeZone.value !== zone) {
+      return;
+    }
+    this.resolvedPeriods.set(field, range);
+    from.value = utcToWallClock(range.after, zone === 'utc');
+    to.value = utcToWallClock(range.before, zone === 'utc');
+  }
+
+  /**
+   * Returns the form as preset settings: the request body without the relative periods, which
+   * travel by name so a saved preset always means "this quarter" of the day it runs.
+   * Returns null, after showing what to fix, when the form has errors.
+   * @returns {object|null} A preset without name, folder, file name or format.
+   */
+  toSettings() {
+    const { request, errors } = this.build();
+    if (!request) {
+      this.showErrors(errors);
+      return null;
+    }
+    const filters = { ...request };
+    const dates = {};
+    for (const [field, , , periodId, key] of DATE_RANGES) {
+      const period = this.form.querySelector(`#${periodId}`).value;
+      if (RELATIVE_PERIODS.has(period)) {
+        dates[key] = period;
+        delete filters[field];
+      }
+    }
+    if (this.fetchAll) {
+      // Keep the number for when the preset goes back to "First N accounts".
+      filters.first = Number(this.first.value) || FIRST_DEFAULT;
+    }
+    const labels = {};
+    for (const chips of this.chipFields.values()) {
+      Object.assign(labels, chips.labelsByValue());
+    }
+    return {
+      filters,
+      dates,
+      time_zone: this.timeZone.value,
+      all: this.fetchAll,
+      columns: null,
+      labels,
+    };
+  }
+
+  /**
+   * Fills the form from preset settings, replacing everything in it.
+   * @param {object} settings A preset or the last-used settings.
+   */
+  async applySettings(settings) {
+    this.reset();
+    const filters = settings.filters ?? {};
+    const labels = settings.labels ?? {};
+    for (const [field, chips] of this.chipFields) {
+      const values = Array.isArray(filters[field]) ? filters[field].map(String) : [];
+      chips.setValues(values.map((value) => ({ value, label: labels[value] ?? value })));
+    }
+
+    if (Object.keys(filters.custom_fields ?? {}).length > 0) {
+      // The rows need the field list to pick the right value controls.
+      await this.ensureOptions();
+    }
+    const waits = [];
+    for (const [field, fromId, toId, periodId, key] of DATE_RANGES) {
+      const period = settings.dates?.[key];
+      const select = this.form.querySelector(`#${periodId}`);
+      const range = filters[field];
+      if (period && RELATIVE_PERIODS.has(period)) {
+        select.value = period;
+      } else if (range && typeof range === 'object') {
+        select.value = 'custom';
+        const utc = this.timeZone.value === 'utc';
+        this.form.querySelector(`#${fromId}`).value = range.after ? utcToWallClock(range.after, utc) : '';
+        this.form.querySelector(`#${toId}`).value = range.before ? utcToWallClock(range.before, utc) : '';
+      } else {
+        select.value = 'any';
+      }
+      waits.push(this.applyPeriod(field));
+    }
+
+    for (const [name, accepted] of Object.entries(filters.custom_fields ?? {})) {
+      for (const value of Array.isArray(accepted) ? accepted : [accepted]) {
+        this.addCustomFieldRow(name, value);
+      }
+    }
+    for (const key of Array.isArray(filters.sort_by) ? filters.sort_by : []) {
+      const [field, direction] = String(key).split(':');
+      const row = this.addSortRow();
+      row.field.value = field;
+      row.direction.value = direction === 'desc' ? 'desc' : 'asc';
+    }
+    if (Number.isInteger(filters.first)) {
+      this.first.value = String(filters.first);
+      this.showFirstInLabel();
+    }
+    this.setFetchAll(settings.all === true);
+    await Promise.all(waits);
   }
 
   /**
@@ -558,15 +909,12 @@ export class FilterForm {
     }
 
     if (field === 'custom_fields') {
-      const row = this.customFields.find(({ name }) => suffix !== undefined && name.value.trim() === suffix);
+      const row = this.customFields.find((entry) => suffix !== undefined
+        && (entry.otherName ? entry.otherName.value.trim() : entry.field.value) === suffix);
       if (row) {
-        return onControl(row.name);
+        return onControl(row.otherName ?? row.field);
       }
-      return this.onGroup('#custom-fields-error', this.customFields[0]?.name ?? this.customFieldAdd);
-    }
-    if (field === 'tags') {
-      const row = index !== undefined ? this.tags.filter(({ id }) => id.value.trim() !== '')[Number(index)] : undefined;
-      return row ? onControl(row.id) : this.onGroup('#tag-filters-error', this.tags[0]?.id ?? this.tagAdd);
+      return this.onGroup('#custom-fields-error', this.customFields[0]?.field ?? this.customFieldAdd);
     }
     if (field === 'sort_by') {
       const row = index !== undefined ? this.sorts[Number(index)] : undefined;

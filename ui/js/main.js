@@ -1,12 +1,14 @@
 // Page wiring: loads the app status, connects the filter form, the results
-// grid, the column chooser and the settings dialog, and runs the preview and
-// export flows with their progress line.
+// grid, the column chooser, the presets panel and the settings dialog, and
+// runs the preview and export flows with their progress line.
 
 import * as api from './api.js';
 import { ColumnChooser } from './columns.js';
+import { describeFileContents, previewFacts } from './counts.js';
 import { FilterForm } from './filters.js';
 import { formatNumber, pluralAccounts } from './format.js';
 import { ResultsGrid } from './grid.js';
+import { PresetPanel } from './presets.js';
 import { JobProgress } from './progress.js';
 import { SettingsPanel } from './settings.js';
 import { describeExport, describePreview } from './summary.js';
@@ -39,12 +41,14 @@ const page = {
   exportActions: byId('export-actions'),
   openExport: byId('open-export'),
   showExport: byId('show-export'),
+  fileContents: byId('file-contents'),
 };
 
 /** Export button label for each format. */
 const EXPORT_LABELS = { xlsx: 'Export to Excel', csv: 'Export to CSV' };
 
 const filters = new FilterForm(byId('filter-form'));
+filters.onOptionsProblem = (message) => showStatus(message);
 const grid = new ResultsGrid(byId('results-table'), {
   onSortStart: (header) => showStatus(`Sorting by ${header}…`),
   onSort: (header, direction) => showStatus(`Sorted by ${header}, ${direction}. The export keeps the order set under "Sort by".`),
@@ -62,8 +66,25 @@ const columnChooser = new ColumnChooser(byId('columns-panel'), {
   returnFocus: page.columnsButton,
 });
 
+const presets = new PresetPanel(document.querySelector('.presets'), {
+  filters,
+  format: page.exportFormat,
+  currentColumns: () => appStatus?.columns?.keys ?? null,
+  applyAppSettings: applyPresetSettings,
+  onStatus: showStatus,
+  onError: (error) => showError(error),
+  onChange: () => {
+    updateFileContents();
+    rememberForm();
+  },
+});
+
 /** @type {import('./api.js').AppStatus|null} */
 let appStatus = null;
+/** @type {import('./counts.js').PreviewFacts|null} The latest finished preview. */
+let lastPreview = null;
+/** Path of the latest saved workbook, for the Open and Show in folder buttons. */
+let fileContentsTimer = null;
 let busy = false;
 /** The toolbar button that started the job in progress, to give focus back to when it ends. */
 let jobButton = null;
@@ -169,6 +190,30 @@ function applyTimeZone(zone) {
   }
 }
 
+/**
+ * Makes a preset's time zone and columns the app's, so the grid, the form and the file agree.
+ * @param {object} preset A preset or the last-used settings.
+ */
+async function applyPresetSettings(preset) {
+  try {
+    let status = null;
+    const policy = preset.time_zone === 'utc' ? 'utc' : 'local';
+    if (appStatus && policy !== appStatus.timeZone?.policy) {
+      status = await api.setTimeZone(policy);
+    }
+    const keys = Array.isArray(preset.columns) ? preset.columns : [];
+    if (appStatus && keys.length > 0 && JSON.stringify(keys) !== JSON.stringify(appStatus.columns?.keys)) {
+      status = await api.setColumns(keys, []);
+    }
+    if (status) {
+      settings.render(status);
+      applyStatus(status);
+    }
+  } catch (error) {
+    showError(error);
+  }
+}
+
 /** Shows the header pill, banner and empty states for an app status. */
 function applyStatus(status, note) {
   const modeChanged = appStatus !== null && appStatus.sampleMode !== status.sampleMode;
@@ -204,6 +249,53 @@ function applyStatus(status, note) {
   if (note) {
     showStatus(note);
   }
+  // Lists read for another server or token must not be offered now.
+  filters.forgetOptions();
+}
+
+/** Says above the results what an export of the current form will contain, and where a preset saves it. */
+function updateFileContents() {
+  const { request } = filters.build();
+  const text = describeFileContents({
+    key: request ? JSON.stringify(request) : null,
+    all: filters.fetchAll,
+    first: Number(filters.first.value),
+    preview: lastPreview,
+  });
+  page.fileContents.textContent = presets.selected ? `${text} ${presets.destination()}` : text;
+}
+
+/** Updates the file-contents line once typing pauses, so a screen reader is not interrupted at every key. */
+function scheduleFileContents() {
+  clearTimeout(fileContentsTimer);
+  fileContentsTimer = setTimeout(updateFileContents, 600);
+}
+
+/** Remembers the form and the chosen preset for the next start. A failure only costs that convenience. */
+function rememberForm() {
+  const { request } = filters.build();
+  if (!request) {
+    return;
+  }
+  const settings = presets.settings();
+  if (settings) {
+    api.saveLastUsed({ ...settings, name: presets.selected }).catch((error) => {
+      console.warn('The form could not be remembered for the next start:', error);
+    });
+  }
+}
+
+/** Takes what an export read as the latest count, because it fetched the same accounts a preview would. */
+function recordExport(request, all, result) {
+  if (request) {
+    lastPreview = previewFacts(JSON.stringify(request), all, { ...result, count: result.rows });
+    updateFileContents();
+  }
+}
+
+/** Shows Open file and Show in folder after a saved export, or hides them with `saved` false. */
+function showExportDone(saved) {
+  page.exportActions.hidden = !saved;
 }
 
 function setPill(state, text) {
@@ -359,10 +451,11 @@ async function runPreview() {
     return;
   }
   const all = filters.fetchAll;
+  const key = JSON.stringify(request);
 
   clearResults();
   showExportDetails([]);
-  page.exportActions.hidden = true;
+  showExportDone(false);
   previewRun += 1;
   const runNumber = previewRun;
   const run = { done: false };
@@ -383,6 +476,9 @@ async function runPreview() {
     }
 
     const summary = describePreview(result);
+    lastPreview = previewFacts(key, all, result);
+    updateFileContents();
+    rememberForm();
     resultsShown = true;
     page.resultsCount.textContent = pluralAccounts(result.count);
     page.resultsScroll.hidden = result.count === 0 && grid.rowCount === 0;
@@ -413,12 +509,56 @@ function fetchAllMatching() {
   runPreview();
 }
 
+/** Exports to the chosen preset's folder under its file-name pattern, without a dialog. */
+async function runFolderExport() {
+  const settings = presets.settings();
+  if (!settings) {
+    showStatus('Fix the filters marked in the form, then export again.');
+    return;
+  }
+
+  showExportDetails([]);
+  showExportDone(false);
+  setBusy(page.exportButton, 'Exporting…');
+  try {
+    progress.start();
+    showStatus(`Exporting to ${settings.folder ?? 'your Downloads folder'}…`);
+    const onEvent = (message) => {
+      if (message?.event === 'progress') {
+        progress.update(message);
+      }
+    };
+    const request = filters.build().request;
+    const result = await api.exportToFolder(settings, { onEvent });
+    if (result.cancelled) {
+      showStatus('Export cancelled. Nothing was saved.');
+      return;
+    }
+    recordExport(request, settings.all, result);
+
+    const summary = describeExport(result);
+    showStatus(summary.status);
+    showExportDetails(summary.details);
+    showExportDone(true);
+    rememberForm();
+  } catch (error) {
+    showStatus('');
+    reportFailure(error);
+  } finally {
+    setBusy(null);
+  }
+}
+
 async function runExport() {
   if (busy) {
     return;
   }
   clearError();
   if (!(await refreshTimeZone())) {
+    return;
+  }
+  if (presets.selected !== '') {
+    await runFolderExport();
     return;
   }
   const request = readRequest();
@@ -431,7 +571,7 @@ async function runExport() {
   const formatName = format === 'csv' ? 'CSV' : 'Excel';
 
   showExportDetails([]);
-  page.exportActions.hidden = true;
+  showExportDone(false);
   setBusy(page.exportButton, 'Exporting…');
   try {
     showStatus(`Choose where to save the ${formatName} file…`);
@@ -455,11 +595,13 @@ async function runExport() {
       showStatus('Export cancelled. Nothing was saved.');
       return;
     }
+    recordExport(request, all, result);
 
     const summary = describeExport(result);
     showStatus(summary.status);
     showExportDetails(summary.details);
-    page.exportActions.hidden = false;
+    showExportDone(true);
+    rememberForm();
   } catch (error) {
     showStatus('');
     reportFailure(error);
@@ -527,8 +669,18 @@ function wireEvents() {
     api.showExportInFolder().catch(showError);
   });
   page.fetchAllButton.addEventListener('click', fetchAllMatching);
+  byId('lookups-reload').addEventListener('click', async () => {
+    try {
+      await api.reloadLookups();
+      filters.forgetOptions();
+      showStatus('The lists of users, tags, stages, subtypes, tiers and custom fields will be read again when next used.');
+    } catch (error) {
+      showError(error);
+    }
+  });
   page.resetButton.addEventListener('click', () => {
     filters.reset();
+    updateFileContents();
     showStatus('All filters cleared.');
   });
 
@@ -537,6 +689,11 @@ function wireEvents() {
   page.welcomeAddToken.addEventListener('click', () => settings.open(byId('token-input')));
   page.welcomeSampleData.addEventListener('click', startSampleData);
   page.sampleStop.addEventListener('click', leaveSampleData);
+
+  const form = byId('filter-form');
+  form.addEventListener('input', scheduleFileContents);
+  form.addEventListener('change', scheduleFileContents);
+  form.addEventListener('click', scheduleFileContents);
 }
 
 async function start() {
@@ -550,6 +707,17 @@ async function start() {
     setPill('warn', 'Status unknown');
     showError(error);
   }
+
+  await presets.refresh();
+  try {
+    const last = await api.lastUsed();
+    if (last) {
+      await presets.restore(last);
+    }
+  } catch (error) {
+    showError(error);
+  }
+  updateFileContents();
 }
 
 start();
