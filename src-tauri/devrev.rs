@@ -152,6 +152,8 @@ pub struct DevRevClient {
     /// Shared by clones, so that every request counts against one window.
     rate_limit: Arc<RateLimitTracker>,
     observer: Option<RetryObserver>,
+    /// Name and email of the token's user, when the caller knows them.
+    user_label: Option<String>,
 }
 
 impl std::fmt::Debug for DevRevClient {
@@ -220,7 +222,25 @@ impl DevRevClient {
             proxy,
             rate_limit: Arc::default(),
             observer: None,
+            user_label: None,
         })
+    }
+
+    /// Records who the token belongs to, as `Full Name <email>`, so that
+    /// exports can say who made them without another request.
+    pub fn with_user_label(mut self, label: Option<String>) -> Self {
+        self.user_label = label;
+        self
+    }
+
+    /// Returns the token the client sends.
+    pub(crate) fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// Returns who the token belongs to, when [`Self::with_user_label`] set it.
+    pub fn user_label(&self) -> Option<&str> {
+        self.user_label.as_deref()
     }
 
     /// Sets the callback that receives a [`RetryNotice`] before every wait:

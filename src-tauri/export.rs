@@ -385,12 +385,13 @@ pub async fn export_resumable(
     // job's token is gone. Every ending of the run cancels it explicitly.
     let writer_cancel = CancellationToken::new();
     let limit = (!plan.all).then(|| plan.request.first.unwrap_or(DEFAULT_FIRST));
-    let about = AboutExport::new(
+    let mut about = AboutExport::new(
         client.base_url().as_str(),
         plan.endpoint(),
         &plan.request.filters,
         limit,
     );
+    about.exported_by = client.user_label().map(str::to_owned);
     let writer = {
         let target = target.to_path_buf();
         let cancel = writer_cancel.clone();

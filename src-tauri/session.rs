@@ -101,6 +101,9 @@ pub struct AppSession {
     settings_warning: Option<String>,
     token_store: TokenStore,
     session_token: Mutex<Option<Token>>,
+    /// The user that the last successful connection test found, with the
+    /// base URL and token it was found for.
+    known_user: std::sync::Mutex<Option<KnownUser>>,
     sample: Mutex<Option<SampleData>>,
     /// Cancels the preview or export in progress, if any.
     current_job: std::sync::Mutex<Option<CancellationToken>>,
@@ -134,6 +137,7 @@ impl AppSession {
             settings_warning: warning,
             token_store,
             session_token: Mutex::new(None),
+            known_user: std::sync::Mutex::new(None),
             sample: Mutex::new(None),
             current_job: std::sync::Mutex::new(None),
             last_export: std::sync::Mutex::new(None),
@@ -316,7 +320,9 @@ impl AppSession {
         let sample_mode = self.sample.lock().await.is_some();
         let started = std::time::Instant::now();
 
-        let user = client.current_user().await?;
+        let found = client.current_user().await;
+        self.remember_user(&client, found.as_ref().ok());
+        let user = found?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let base_url = client.base_url().to_string();
         let route = match client.proxy() {
@@ -511,11 +517,9 @@ impl AppSession {
                 proxy: ProxyMode::Direct,
                 ..ClientOptions::default()
             };
-            return Ok(DevRevClient::with_options(
-                base_url,
-                sample.token.clone(),
-                options,
-            )?);
+            let client = DevRevClient::with_options(base_url, sample.token.clone(), options)?;
+            let label = self.known_user_label(&client);
+            return Ok(client.with_user_label(label));
         }
 
         let settings = self.settings.lock().await.clone();
@@ -538,8 +542,45 @@ impl AppSession {
                 Err(error) => return Err(error.into()),
             },
         };
-        Ok(DevRevClient::with_options(base_url, token, options)?)
+        let client = DevRevClient::with_options(base_url, token, options)?;
+        let label = self.known_user_label(&client);
+        Ok(client.with_user_label(label))
     }
+
+    /// Keeps the user a connection test found for the client's server and
+    /// token, or forgets the last one when the test failed.
+    fn remember_user(&self, client: &DevRevClient, user: Option<&crate::devrev::DevUser>) {
+        let known = user.map(|user| KnownUser {
+            base_url: client.base_url().to_string(),
+            token: client.token().clone(),
+            label: user.label(),
+        });
+        *self
+            .known_user
+            .lock()
+            .expect("the known user lock is not poisoned") = known;
+    }
+
+    /// Returns the user found for the client's server and token, if any.
+    fn known_user_label(&self, client: &DevRevClient) -> Option<String> {
+        let known = self
+            .known_user
+            .lock()
+            .expect("the known user lock is not poisoned");
+        known
+            .as_ref()
+            .filter(|known| {
+                known.base_url == client.base_url().to_string() && &known.token == client.token()
+            })
+            .map(|known| known.label.clone())
+    }
+}
+
+/// Who a token belongs to on one server, as a connection test found.
+struct KnownUser {
+    base_url: String,
+    token: Token,
+    label: String,
 }
 
 /// Checks the request and turns it into a fetch plan with the default page size.

@@ -386,6 +386,44 @@ async fn sample_mode_connection_test_names_user() {
 }
 
 #[tokio::test]
+async fn export_names_tested_user() {
+    let config = tempfile::tempdir().unwrap();
+    let session = open_session(config.path()).await;
+    session.start_sample_data().await.unwrap();
+    let before = config.path().join("before.xlsx");
+    let after = config.path().join("after.xlsx");
+
+    session
+        .export(serde_json::json!({"first": 5}), false, &before, |_| {})
+        .await
+        .unwrap();
+    session.test_connection().await.unwrap();
+    session
+        .export(serde_json::json!({"first": 5}), false, &after, |_| {})
+        .await
+        .unwrap();
+
+    session.stop_sample_data().await;
+    let user = devrev_export::demo_server::demo_users()[0].label();
+    assert_eq!(exported_by(&before), "(not known)");
+    assert_eq!(exported_by(&after), user);
+}
+
+/// Returns the "Exported by" value of a workbook's About sheet.
+fn exported_by(path: &Path) -> String {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
+    let about = workbook
+        .worksheet_range(devrev_export::workbook::ABOUT_SHEET_NAME)
+        .unwrap();
+    about
+        .rows()
+        .find(|row| row[0] == Data::String("Exported by".into()))
+        .map(|row| row[1].to_string())
+        .unwrap()
+}
+
+#[tokio::test]
 async fn proxy_setting_is_saved_and_reported() {
     let config = tempfile::tempdir().unwrap();
     let session = open_session(config.path()).await;
