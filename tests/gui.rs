@@ -309,6 +309,16 @@ async fn token_filters_preview_export() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // A measurement, not a check: the speed target is judged from the printed number.
+    let first_rows_ms = client
+        .execute(
+            "return document.getElementById('results-table').dataset.firstRowsMs ?? null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    eprintln!("preview of {count_text}: first rows on screen after {first_rows_ms} ms");
+
     // WebKitGTK paints on its own schedule, so give it a moment before the picture.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let screenshot = client.screenshot().await.unwrap();

@@ -319,6 +319,8 @@ export class ResultsGrid {
    */
   constructor(table, options = {}) {
     this.table = table;
+    /** @type {(() => void)|null} Called once, by the next render that puts rows on screen. */
+    this.onFirstRows = null;
     this.scroller = table.parentElement;
     this.head = table.querySelector('.grid-head');
     this.headRow = table.querySelector('.grid-head .grid-row');
@@ -809,6 +811,11 @@ export class ResultsGrid {
     }
     this.rendered = keptRows;
     this.window.style.transform = `translateY(${windowTop}px)`;
+    if (this.onFirstRows && keptRows.size > 0) {
+      const notify = this.onFirstRows;
+      this.onFirstRows = null;
+      notify();
+    }
   }
 
   createRow() {
