@@ -259,15 +259,15 @@ impl AppSession {
     }
 
     /// Returns the column options of a run that starts now: the saved
-    /// choice and the time-zone policy fixed to the current offset.
+    /// choice, the time-zone policy fixed to the current offset, and the
+    /// custom fields' display names from the org's schema.
     pub async fn column_options(&self) -> ColumnOptions {
+        let custom_labels = self.custom_field_labels().await;
         let settings = self.settings.lock().await;
         ColumnOptions {
             choice: settings.columns.clone().unwrap_or_default(),
             time_zone: ExportTimeZone::resolve(settings.time_zone),
-            // NOTE: custom field display names need the org's schema, which
-            // this session does not read yet, so headers come from the keys.
-            custom_labels: Default::default(),
+            custom_labels,
         }
     }
 

@@ -80,6 +80,37 @@ async fn chosen_columns_shape_preview() {
 }
 
 #[tokio::test]
+async fn custom_headers_use_schema_names() {
+    let config = tempfile::tempdir().unwrap();
+    let session = open_session(config.path()).await;
+    session.start_sample_data().await.unwrap();
+    session
+        .set_columns(
+            keys(&["display_name", "custom_fields.tnt__is_public"]),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let collected = Collected::default();
+
+    session
+        .preview(json!({"first": 5}), false, &collected)
+        .await
+        .unwrap();
+
+    session.stop_sample_data().await;
+    let headers: Vec<String> = collected
+        .columns
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|column| column.header.clone())
+        .collect();
+    // The key alone would give "Is public".
+    assert_eq!(headers, ["Name", "Publicly traded"]);
+}
+
+#[tokio::test]
 async fn choice_and_zone_survive_restart() {
     let config = tempfile::tempdir().unwrap();
     let first = open_session(config.path()).await;

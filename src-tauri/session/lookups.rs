@@ -4,13 +4,15 @@
 //! Each list is read once per server and token and kept in memory until the
 //! app closes, the server or token changes, or the user reloads the lists.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::AppSession;
 use crate::devrev::lookups::LOOKUP_PAGE_SIZE;
+use crate::devrev::retry::RetryPolicy;
 use crate::directory::{
-    load_filter_options, search_tags, search_users, FilterOptions, OrgDirectory, TagChoice,
-    UserChoice, MAX_MATCHES,
+    load_field_labels, load_filter_options, search_tags, search_users, FilterOptions, OrgDirectory,
+    TagChoice, UserChoice, MAX_MATCHES,
 };
 use crate::error::AppError;
 
@@ -78,6 +80,34 @@ impl AppSession {
             cache.directory.options = Some(options.clone());
         }
         Ok(options)
+    }
+
+    /// Returns the display names of the account custom fields, read once per
+    /// server and token. A failed read gives no names, so headers fall back
+    /// to the field keys and the export goes on; it is tried again next time.
+    pub(super) async fn custom_field_labels(&self) -> HashMap<String, String> {
+        let Ok(client) = self.client_with(RetryPolicy::none()).await else {
+            return HashMap::new();
+        };
+        let mut cache = self.lookups.lock().await;
+        reset_if_stale(&mut cache, client.cache_key());
+        if let Some(labels) = &cache.directory.field_labels {
+            return labels.as_ref().clone();
+        }
+        match load_field_labels(&client).await {
+            Ok(labels) => {
+                tracing::info!(
+                    fields = labels.len(),
+                    "custom field names read for the headers"
+                );
+                cache.directory.field_labels = Some(Arc::new(labels.clone()));
+                labels
+            }
+            Err(error) => {
+                tracing::warn!(%error, "custom field names could not be read, so headers use the field keys");
+                HashMap::new()
+            }
+        }
     }
 
     /// Forgets every list read so far, so the next look-up reads them again.

@@ -143,14 +143,15 @@ impl AppSession {
         };
         let target = file_name::free_path(&folder, &settings.file_name_at(now)?);
         // A preset without its own columns uses the ones chosen in the window.
+        let window_options = self.column_options().await;
         let choice = match settings.columns {
             Some(_) => settings.column_choice()?,
-            None => self.column_options().await.choice,
+            None => window_options.choice,
         };
         let options = ColumnOptions {
             choice,
             time_zone: ExportTimeZone::resolve(settings.time_zone),
-            custom_labels: Default::default(),
+            custom_labels: window_options.custom_labels,
         };
         let plan = FetchPlan {
             request,
