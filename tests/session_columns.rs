@@ -17,6 +17,13 @@ struct Collected {
     rows: Mutex<Vec<Vec<CellValue>>>,
 }
 
+impl Collected {
+    fn headers(&self) -> Vec<String> {
+        let columns = self.columns.lock().unwrap();
+        columns.iter().map(|column| column.header.clone()).collect()
+    }
+}
+
 impl PreviewSink for Collected {
     fn columns(&self, columns: &[Column]) {
         *self.columns.lock().unwrap() = columns.to_vec();
@@ -64,13 +71,7 @@ async fn chosen_columns_shape_preview() {
         keys(&["created_date", "display_name"])
     );
     assert_eq!(status.time_zone.label, "UTC");
-    let headers: Vec<String> = collected
-        .columns
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|column| column.header.clone())
-        .collect();
+    let headers = collected.headers();
     assert_eq!(headers, ["Created (UTC)", "Name"]);
     let rows = collected.rows.lock().unwrap().clone();
     assert_eq!(rows.len(), 5);
@@ -99,13 +100,7 @@ async fn custom_headers_use_schema_names() {
         .unwrap();
 
     session.stop_sample_data().await;
-    let headers: Vec<String> = collected
-        .columns
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|column| column.header.clone())
-        .collect();
+    let headers = collected.headers();
     // The key alone would give "Is public".
     assert_eq!(headers, ["Name", "Publicly traded"]);
 }
