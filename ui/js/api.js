@@ -380,6 +380,9 @@ export function openExport() {
  */
 export function showExportInFolder() {
   return call('show_export_in_folder');
+}
+
+/**
  * @typedef {object} UserChoice
  * @property {string} id Dev user ID, which the request carries.
  * @property {string} name Full name, else display name.
