@@ -87,7 +87,16 @@ pub fn run_app() -> Result<(), tauri::Error> {
             presets::save_last_used,
             presets::export_to_folder,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            // A paused export's temporary files are deleted only when it is
+            // discarded, so closing the app must not leave them behind.
+            if let tauri::RunEvent::Exit = event {
+                let session = app.state::<AppSession>();
+                tauri::async_runtime::block_on(session.discard_export());
+            }
+        });
+    Ok(())
 }
 
 #[tauri::command]
