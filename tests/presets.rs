@@ -208,7 +208,7 @@ async fn csv_preset_keeps_its_columns_and_zone() {
     assert!(output.status.success(), "{}", stderr(&output));
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let name = format!("Enterprise accounts {today}.csv");
-    assert_eq!(names_in(exports.path()), [name.clone()]);
+    assert_eq!(names_in(exports.path()), std::slice::from_ref(&name));
     let text = std::fs::read_to_string(exports.path().join(&name)).unwrap();
     let header = text.trim_start_matches('\u{feff}').lines().next().unwrap();
     assert_eq!(header, "Name,Created (UTC)");
