@@ -17,6 +17,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::columns::{catalogue, CatalogueColumn, CellValue, Column};
 use crate::csv_export::ExportFormat;
+use crate::devrev::RetryNotice;
 use crate::error::AppError;
 use crate::export::{ExportSummary, FetchSummary, PreviewSink, Progress};
 use crate::session::{AppSession, AppStatus, ConnectionReport};
@@ -60,6 +61,8 @@ pub fn run_app() -> Result<(), tauri::Error> {
             preview,
             choose_export_path,
             export_xlsx,
+            resume_export,
+            discard_export,
             cancel_job,
             export_csv,
             set_time_zone,
@@ -84,7 +87,16 @@ pub fn run_app() -> Result<(), tauri::Error> {
             presets::save_last_used,
             presets::export_to_folder,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            // A paused export's temporary files are deleted only when it is
+            // discarded, so closing the app must not leave them behind.
+            if let tauri::RunEvent::Exit = event {
+                let session = app.state::<AppSession>();
+                tauri::async_runtime::block_on(session.discard_export());
+            }
+        });
+    Ok(())
 }
 
 #[tauri::command]
@@ -147,11 +159,24 @@ enum JobEvent {
         rows: Vec<Vec<CellValue>>,
     },
     Progress(Progress),
+    /// The API client waits before its next request: a rate limit, a retry's
+    /// backoff or pacing near the rate limit.
+    Wait(RetryNotice),
 }
 
 /// Sends a preview's columns, rows and progress to the window. A send fails
 /// only when the window is closed, and then no one can see the data anyway.
 struct ChannelSink(Channel<JobEvent>);
+
+impl ChannelSink {
+    /// Returns an observer that sends each wait of the API client to the window.
+    fn wait_observer(&self) -> impl Fn(&RetryNotice) + Send + Sync + 'static {
+        let channel = self.0.clone();
+        move |notice| {
+            let _ = channel.send(JobEvent::Wait(notice.clone()));
+        }
+    }
+}
 
 impl PreviewSink for ChannelSink {
     fn columns(&self, columns: &[Column]) {
@@ -176,7 +201,9 @@ async fn preview(
     all: bool,
     on_event: Channel<JobEvent>,
 ) -> Result<FetchSummary, AppError> {
-    session.preview(request, all, &ChannelSink(on_event)).await
+    let sink = ChannelSink(on_event);
+    let on_wait = sink.wait_observer();
+    session.preview(request, all, &sink, on_wait).await
 }
 
 #[tauri::command]
@@ -188,9 +215,37 @@ async fn export_xlsx(
     on_event: Channel<JobEvent>,
 ) -> Result<ExportSummary, AppError> {
     let sink = ChannelSink(on_event);
+    let on_wait = sink.wait_observer();
     session
-        .export(request, all, &path, |progress| sink.progress(progress))
+        .export(
+            request,
+            all,
+            &path,
+            |progress| sink.progress(progress),
+            on_wait,
+        )
         .await
+}
+
+/// Continues the export that stopped with `export_paused`, with the same
+/// messages on `on_event` as the export itself.
+#[tauri::command]
+async fn resume_export(
+    session: State<'_, AppSession>,
+    on_event: Channel<JobEvent>,
+) -> Result<ExportSummary, AppError> {
+    let sink = ChannelSink(on_event);
+    let on_wait = sink.wait_observer();
+    session
+        .resume_export(|progress| sink.progress(progress), on_wait)
+        .await
+}
+
+/// Deletes the rows of the export that stopped with `export_paused`.
+#[tauri::command]
+async fn discard_export(session: State<'_, AppSession>) -> Result<(), AppError> {
+    session.discard_export().await;
+    Ok(())
 }
 
 #[tauri::command]
@@ -207,8 +262,15 @@ async fn export_csv(
     on_event: Channel<JobEvent>,
 ) -> Result<ExportSummary, AppError> {
     let sink = ChannelSink(on_event);
+    let on_wait = sink.wait_observer();
     session
-        .export_csv(request, all, &path, |progress| sink.progress(progress))
+        .export_csv(
+            request,
+            all,
+            &path,
+            |progress| sink.progress(progress),
+            on_wait,
+        )
         .await
 }
 

@@ -6,6 +6,7 @@
 //! so everything here can be tested without a window.
 
 mod lookups;
+mod paused;
 mod presets;
 
 pub use presets::{ImportedPreset, PresetList};
@@ -22,12 +23,12 @@ use crate::demo_server::{DemoServer, DemoServerConfig, DEFAULT_DEMO_TOKEN};
 use crate::devrev::paging::PagingLimits;
 use crate::devrev::{
     proxy_for, AccountsExportRequest, BaseUrl, ClientOptions, DevRevClient, DevUser, ProxyInUse,
-    ProxyMode, ProxyUrl, RetryPolicy, DEFAULT_BASE_URL,
+    ProxyMode, ProxyUrl, RetryNotice, RetryPolicy, DEFAULT_BASE_URL,
 };
 use crate::error::AppError;
 use crate::export::{
-    export_to_file, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan, FetchSummary,
-    PreviewSink, Progress,
+    export_resumable, with_xlsx_extension, CancellationToken, ExportSummary, FetchPlan,
+    FetchSummary, PreviewSink, Progress,
 };
 use crate::settings::{Settings, SettingsStore};
 use crate::time_zone::{ExportTimeZone, TimeZoneInfo, TimeZonePolicy};
@@ -109,6 +110,10 @@ pub struct AppSession {
     current_job: std::sync::Mutex<Option<CancellationToken>>,
     /// The file the last successful export wrote, which the window may open.
     last_export: std::sync::Mutex<Option<PathBuf>>,
+    /// The xlsx export that stopped on a failure and can resume, at most one.
+    paused_export: std::sync::Mutex<Option<paused::PausedJob>>,
+    /// Retries of previews and exports. Connection tests never retry.
+    retry_policy: RetryPolicy,
     lookups: Mutex<lookups::LookupCache>,
     presets: Option<crate::presets::PresetStore>,
 }
@@ -141,9 +146,18 @@ impl AppSession {
             sample: Mutex::new(None),
             current_job: std::sync::Mutex::new(None),
             last_export: std::sync::Mutex::new(None),
+            paused_export: std::sync::Mutex::new(None),
+            retry_policy: RetryPolicy::default(),
             lookups: Mutex::default(),
             presets: preset_store,
         }
+    }
+
+    /// Replaces the retry policy of previews and exports, which is
+    /// [`RetryPolicy::default`] otherwise. Tests use it to shrink the waits.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
     }
 
     /// Reports where the token comes from, whether the keyring works, and the server in use.
@@ -383,15 +397,17 @@ impl AppSession {
 
     /// Runs the request and streams the matching accounts to `sink` as grid
     /// rows. With `all`, every matching account is read through `accounts.list`.
-    /// Starting a preview or export cancels the one in progress.
+    /// Each wait before a retry goes to `on_wait`. Starting a preview or
+    /// export cancels the one in progress.
     pub async fn preview(
         &self,
         request: Value,
         all: bool,
         sink: &dyn PreviewSink,
+        on_wait: impl Fn(&RetryNotice) + Send + Sync + 'static,
     ) -> Result<FetchSummary, AppError> {
         let mut plan = plan_for(request, all)?;
-        let client = self.client().await?;
+        let client = self.client().await?.on_retry(on_wait);
         plan.columns = self.column_options().await;
         let cancel = self.start_job();
 
@@ -400,27 +416,35 @@ impl AppSession {
     }
 
     /// Writes the accounts that match the request to `path` (`.xlsx` appended
-    /// when missing), reporting progress to `on_progress`.
+    /// when missing), reporting progress to `on_progress` and each wait
+    /// before a retry to `on_wait`.
     ///
     /// The save dialog has already asked before replacing `path`. When `.xlsx`
     /// had to be appended, the dialog never saw the final name, so an existing
     /// file there is not replaced.
+    ///
+    /// An export of all matching accounts that fails after its retries keeps
+    /// its rows and returns an `export_paused` error; [`Self::resume_export`]
+    /// continues it. Starting any export discards a paused one first.
     pub async fn export(
         &self,
         request: Value,
         all: bool,
         path: &Path,
         on_progress: impl FnMut(Progress),
+        on_wait: impl Fn(&RetryNotice) + Send + Sync + 'static,
     ) -> Result<ExportSummary, AppError> {
         let mut plan = plan_for(request, all)?;
         let target = with_xlsx_extension(path);
         let overwrite = target == path;
-        let client = self.client().await?;
+        let client = self.client().await?.on_retry(on_wait);
         plan.columns = self.column_options().await;
+        self.discard_export().await;
         let cancel = self.start_job();
 
-        let summary =
-            export_to_file(&client, &plan, &target, overwrite, &cancel, on_progress).await?;
+        let outcome =
+            export_resumable(&client, &plan, &target, overwrite, &cancel, on_progress).await?;
+        let summary = self.keep_if_paused(&client, outcome)?;
         if summary.cancelled {
             tracing::info!(path = %summary.path.display(), "export cancelled");
         } else {
@@ -432,19 +456,25 @@ impl AppSession {
 
     /// Writes the chosen columns of the accounts that match the request to a
     /// CSV file at `path` (`.csv` appended when missing), reporting progress
-    /// to `on_progress`. Replacing files works as in [`Self::export`].
+    /// to `on_progress` and each wait to `on_wait`. Replacing files works as
+    /// in [`Self::export`].
+    ///
+    /// NOTE: the CSV writer has no way to pause, so a CSV export that fails
+    /// after its retries deletes its rows and cannot resume.
     pub async fn export_csv(
         &self,
         request: Value,
         all: bool,
         path: &Path,
         on_progress: impl FnMut(Progress) + Send,
+        on_wait: impl Fn(&RetryNotice) + Send + Sync + 'static,
     ) -> Result<ExportSummary, AppError> {
         let plan = plan_for(request, all)?;
         let target = with_csv_extension(path);
         let overwrite = target == path;
-        let client = self.client().await?;
+        let client = self.client().await?.on_retry(on_wait);
         let options = self.column_options().await;
+        self.discard_export().await;
         let cancel = self.start_job();
 
         let summary = export_csv_to_file(
@@ -473,7 +503,8 @@ impl AppSession {
             .expect("the last export lock is not poisoned") = Some(summary.path.clone());
     }
 
-    /// Cancels the preview or export in progress. Does nothing when none runs.
+    /// Cancels the preview or export in progress and discards a paused
+    /// export. Does nothing when neither exists.
     pub fn cancel_job(&self) {
         let job = self
             .current_job
@@ -483,6 +514,11 @@ impl AppSession {
         if let Some(cancel) = job {
             cancel.cancel();
             tracing::info!("job cancelled by the user");
+        }
+        // Dropping a paused export stops its writer, which deletes the
+        // temporary files in the background.
+        if let Some(paused) = self.take_paused() {
+            tracing::info!(path = %paused.export.target().display(), "paused export discarded by a cancel");
         }
     }
 
@@ -503,7 +539,7 @@ impl AppSession {
     /// Builds a client for the server and token in use that retries
     /// transient failures.
     async fn client(&self) -> Result<DevRevClient, AppError> {
-        self.client_with(RetryPolicy::default()).await
+        self.client_with(self.retry_policy).await
     }
 
     /// Builds a client for the server and token in use: the demo server in

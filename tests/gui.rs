@@ -3,18 +3,21 @@
 //! keyring, points the app at the demo server, sets two filters, previews and
 //! exports, then reads the file back. Another counts the clicks of a first
 //! run from launch to a file, then picks filters by name, saves a preset and
-//! exports it with one click after a restart.
+//! exports it with one click after a restart. A third makes the demo server
+//! rate-limit and then reject an export of all accounts midway, and checks
+//! the countdown, the Resume button and the finished file.
 //!
 //! `scripts/test.sh` provides the display, the D-Bus session with a keyring
 //! and tauri-driver; plain `cargo test` skips this test.
 
+use std::collections::HashSet;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use devrev_export::demo_server::{DemoServer, DemoServerConfig};
+use devrev_export::demo_server::{generate_account, DemoServer, DemoServerConfig, Fault};
 use devrev_export::devrev::{AccountsExportRequest, BaseUrl, DevRevClient};
 use devrev_export::token::Token;
 use fantoccini::elements::Element;
@@ -205,15 +208,20 @@ fn artifacts_dir() -> PathBuf {
 
 /// Names in the first column of the data rows, with the header checked.
 fn exported_names(path: &Path) -> Vec<String> {
+    exported_column(path, "Name")
+}
+
+/// Cells of the column headed `header` in the Accounts sheet, in row order.
+fn exported_column(path: &Path, header: &str) -> Vec<String> {
     let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
     let sheet = workbook.worksheet_range("Accounts").unwrap();
     let mut rows = sheet.rows();
-    let header = rows.next().unwrap();
-    let name_column = header
+    let header_row = rows.next().unwrap();
+    let column = header_row
         .iter()
-        .position(|cell| cell == &Data::String("Name".into()))
-        .expect("a Name column");
-    rows.map(|row| row[name_column].to_string()).collect()
+        .position(|cell| cell == &Data::String(header.into()))
+        .unwrap_or_else(|| panic!("no {header} column"));
+    rows.map(|row| row[column].to_string()).collect()
 }
 
 #[tokio::test]
@@ -574,4 +582,125 @@ async fn first_run_then_one_click_preset() {
     server.shutdown().await;
     assert_eq!(expected.len(), matching);
     assert_eq!(exported_names(&exports.join(&name)), expected);
+}
+
+#[tokio::test]
+#[ignore = "needs a display, a keyring and tauri-driver; scripts/test.sh provides them"]
+async fn paused_export_resumes_in_window() {
+    let _gui = GUI_LOCK.lock().await;
+    assert!(
+        std::env::var_os("DEVREV_TEST_SESSION").is_some(),
+        "run this test through scripts/test.sh, which gives it a private keyring"
+    );
+    // Three pages of the app's 500 accounts each.
+    let accounts = 1_200;
+    let server = DemoServer::start(DemoServerConfig {
+        accounts,
+        token: TOKEN.into(),
+        ..DemoServerConfig::default()
+    })
+    .await
+    .unwrap();
+    devrev_export::token::TokenStore::default()
+        .save(&Token::parse(TOKEN).unwrap())
+        .await
+        .unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("settings.json"),
+        json!({"version": 1, "base_url": server.base_url()}).to_string(),
+    )
+    .unwrap();
+    let save_path = scratch.path().join("resumed.xlsx");
+    let driver = start_driver(
+        &config,
+        &save_path,
+        &artifacts_dir().join("tauri-driver-resume.log"),
+    );
+    let client = connect(&driver).await;
+    wait_for_text(&client, "connection-status", |text| {
+        text.contains("Token saved")
+    })
+    .await;
+    click(&client, "fetch-mode-all").await;
+
+    // The export's first request waits out a rate limit of 3 s, two pages
+    // arrive, and the third is rejected. A 401 is never retried, so the
+    // export stops at once with two pages kept.
+    let before = server.recorded_requests().len();
+    server.inject_fault(Fault::too_many_requests(3));
+    server.inject_fault(Fault::pass());
+    server.inject_fault(Fault::pass());
+    server.inject_fault(Fault::unauthenticated());
+    click(&client, "export-button").await;
+    let countdown = wait_for_text(&client, "wait-text", |text| {
+        text.starts_with("DevRev asked us to wait")
+    })
+    .await;
+    // WebDriver's element text skips visually hidden elements, so read the DOM.
+    let spoken = client
+        .execute(
+            "return document.getElementById('wait-spoken').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let paused = wait_for_text(&client, "paused-message", |text| {
+        text.contains("1000 accounts kept")
+    })
+    .await;
+    let wait_hidden = element(&client, "wait-text")
+        .await
+        .attr("hidden")
+        .await
+        .unwrap()
+        .is_some();
+    let file_while_paused = save_path.exists();
+    let requests_while_paused: Vec<String> = server.recorded_requests()[before..]
+        .iter()
+        .map(|request| request.path.clone())
+        .collect();
+
+    click(&client, "resume-export").await;
+    let status = wait_for_text(&client, "status-message", |text| text.contains("Saved")).await;
+    let resume_hidden = element(&client, "paused-export")
+        .await
+        .attr("hidden")
+        .await
+        .unwrap()
+        .is_some();
+    let actions_shown = element(&client, "export-actions")
+        .await
+        .attr("hidden")
+        .await
+        .unwrap()
+        .is_none();
+    client.close().await.unwrap();
+    drop(driver);
+    server.shutdown().await;
+
+    assert!(countdown.ends_with(" s."), "{countdown}");
+    assert_eq!(spoken, json!("DevRev asked us to wait 3 s."));
+    assert!(paused.contains("Resume"), "{paused}");
+    assert!(wait_hidden, "the countdown hides when the job ends");
+    assert!(!file_while_paused, "a paused export writes no file");
+    assert_eq!(
+        requests_while_paused, ["/accounts.list"; 4],
+        "the rate-limited request, two pages and the rejected one"
+    );
+    assert!(status.starts_with("Saved"), "{status}");
+    assert!(resume_hidden);
+    assert!(actions_shown, "Open file and Show in folder are offered");
+    // The window's default sort order differs from the data set's, so the
+    // IDs are compared as a set, after checking that none repeats.
+    let ids = exported_column(&save_path, "DevRev ID");
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    let expected: HashSet<String> = (0..accounts)
+        .map(|index| generate_account(42, index).id)
+        .collect();
+    assert_eq!(ids.len(), accounts);
+    assert_eq!(unique.len(), accounts);
+    assert_eq!(unique, expected);
 }

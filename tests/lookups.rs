@@ -123,7 +123,12 @@ async fn picked_user_id_goes_into_request() {
 
     let picked = session.search_users("Chloé").await.unwrap().remove(0);
     let summary = session
-        .preview(json!({"owned_by": [picked.id], "first": 500}), false, &rows)
+        .preview(
+            json!({"owned_by": [picked.id], "first": 500}),
+            false,
+            &rows,
+            |_| {},
+        )
         .await
         .unwrap();
 

@@ -427,10 +427,13 @@ async fn session_one_click_export_never_replaces() {
     session.save_preset(preset.clone(), false).await.unwrap();
 
     let first = session
-        .export_preset("Enterprise accounts", |_| {})
+        .export_preset("Enterprise accounts", |_| {}, |_| {})
         .await
         .unwrap();
-    let second = session.export_to_folder(&preset, |_| {}).await.unwrap();
+    let second = session
+        .export_to_folder(&preset, |_| {}, |_| {})
+        .await
+        .unwrap();
 
     session.stop_sample_data().await;
     assert_eq!(first.path.parent(), Some(exports.path()));

@@ -40,7 +40,7 @@ async fn sample_mode_serves_preview() {
 
     let status = session.start_sample_data().await.unwrap();
     let summary = session
-        .preview(json!({"first": 20}), false, &rows)
+        .preview(json!({"first": 20}), false, &rows, |_| {})
         .await
         .unwrap();
 
@@ -67,7 +67,13 @@ async fn sample_mode_exports_all_accounts() {
     session.start_sample_data().await.unwrap();
 
     let summary = session
-        .export(json!({}), true, &output.path().join("everything"), |_| {})
+        .export(
+            json!({}),
+            true,
+            &output.path().join("everything"),
+            |_| {},
+            |_| {},
+        )
         .await
         .unwrap();
 
@@ -89,6 +95,7 @@ async fn invalid_filters_are_rejected_by_field() {
             json!({"first": 0, "tier": ["", "SMB"]}),
             false,
             &Rows::default(),
+            |_| {},
         )
         .await
         .unwrap_err();

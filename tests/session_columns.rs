@@ -62,7 +62,7 @@ async fn chosen_columns_shape_preview() {
     let collected = Collected::default();
 
     session
-        .preview(json!({"first": 5}), false, &collected)
+        .preview(json!({"first": 5}), false, &collected, |_| {})
         .await
         .unwrap();
 
@@ -159,7 +159,7 @@ async fn csv_export_remembers_file() {
 
     assert_eq!(session.last_export(), None);
     let summary = session
-        .export_csv(json!({"first": 7}), false, &requested, |_| {})
+        .export_csv(json!({"first": 7}), false, &requested, |_| {}, |_| {})
         .await
         .unwrap();
 

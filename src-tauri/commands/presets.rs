@@ -125,8 +125,9 @@ pub async fn export_to_folder(
     on_event: Channel<JobEvent>,
 ) -> Result<ExportSummary, AppError> {
     let sink = ChannelSink(on_event);
+    let on_wait = sink.wait_observer();
     session
-        .export_to_folder(&settings, |progress| sink.progress(progress))
+        .export_to_folder(&settings, |progress| sink.progress(progress), on_wait)
         .await
 }
 

@@ -11,8 +11,9 @@ use super::AppSession;
 use crate::columns::ColumnOptions;
 use crate::csv_export::{export_csv_to_file, ExportFormat};
 use crate::devrev::paging::PagingLimits;
+use crate::devrev::RetryNotice;
 use crate::error::AppError;
-use crate::export::{export_to_file, ExportSummary, FetchPlan, Progress};
+use crate::export::{export_resumable, ExportSummary, FetchPlan, Progress};
 use crate::presets::{default_export_folder, file_name, Preset, PresetError, PresetStore};
 use crate::settings::SettingsStore;
 use crate::time_zone::ExportTimeZone;
@@ -122,18 +123,22 @@ impl AppSession {
         &self,
         name: &str,
         on_progress: impl FnMut(Progress) + Send,
+        on_wait: impl Fn(&RetryNotice) + Send + Sync + 'static,
     ) -> Result<ExportSummary, AppError> {
         let preset = self.preset_store()?.get(name).await?;
-        self.export_to_folder(&preset, on_progress).await
+        self.export_to_folder(&preset, on_progress, on_wait).await
     }
 
     /// Exports what `settings` describes to its folder (Downloads when it
     /// names none) under its file-name pattern, without a dialog. An existing
     /// file is never replaced: the name gets ` (2)`, ` (3)` and so on.
+    /// An xlsx export that fails after its retries pauses as in
+    /// [`AppSession::export`]; a CSV export cannot pause.
     pub async fn export_to_folder(
         &self,
         settings: &Preset,
         on_progress: impl FnMut(Progress) + Send,
+        on_wait: impl Fn(&RetryNotice) + Send + Sync + 'static,
     ) -> Result<ExportSummary, AppError> {
         let now = Utc::now();
         let request = settings.request(now)?;
@@ -160,11 +165,14 @@ impl AppSession {
             columns: options.clone(),
         };
 
-        let client = self.client().await?;
+        let client = self.client().await?.on_retry(on_wait);
+        self.discard_export().await;
         let cancel = self.start_job();
         let summary = match settings.format {
             ExportFormat::Xlsx => {
-                export_to_file(&client, &plan, &target, false, &cancel, on_progress).await?
+                let outcome =
+                    export_resumable(&client, &plan, &target, false, &cancel, on_progress).await?;
+                self.keep_if_paused(&client, outcome)?
             }
             ExportFormat::Csv => {
                 export_csv_to_file(

@@ -141,6 +141,7 @@ async function call(command, args) {
  * @property {number} maxAttempts
  * @property {number} waitMs Length of the wait.
  * @property {number|null} status HTTP status of the failed attempt.
+ * @property {string} cause Short sentence naming what failed, for example "DevRev had an error (HTTP 500)."
  * @property {string} message Sentence for the person waiting, for example "DevRev asked us to wait 30 s."
  */
 
@@ -158,10 +159,12 @@ async function call(command, args) {
  * - `rows`: the next rows in order. A row may have fewer cells than there are columns;
  *   the missing cells at its end are empty.
  * - `progress`: counters, sent at least every 500 ms while the job runs.
+ * - `wait`: the API client waits before its next request; the other fields are a RetryNotice.
  * @typedef {{event: 'columns', columns: Column[]}
  *   | {event: 'rows', rows: (string|number|boolean|null)[][]}
  *   | {event: 'progress', accounts: number, pages: number, elapsedMs: number,
- *      accountsPerSecond: number, duplicatesDropped: number}} JobEvent
+ *      accountsPerSecond: number, duplicatesDropped: number}
+ *   | ({event: 'wait'} & RetryNotice)} JobEvent
  */
 
 /**
@@ -312,7 +315,28 @@ export function exportXlsx(request, path, { all, onEvent }) {
 }
 
 /**
- * Cancels the preview or export in progress. Does nothing when none runs.
+ * Continues the Excel export that failed with the code `export_paused`, from the
+ * last page that arrived, into the same file. Messages arrive through `onEvent` as
+ * during the export, and it resolves like `exportXlsx`. A failure after its retries
+ * rejects with `export_paused` again, and the rows stay kept.
+ * @param {{onEvent: (event: JobEvent) => void}} options
+ * @returns {Promise<ExportResult>}
+ */
+export function resumeExport({ onEvent }) {
+  return call('resume_export', { onEvent });
+}
+
+/**
+ * Deletes the rows of the export that failed with `export_paused`. Does nothing when there is none.
+ * @returns {Promise<null>}
+ */
+export function discardExport() {
+  return call('discard_export');
+}
+
+/**
+ * Cancels the preview or export in progress, and discards an export that stopped
+ * with `export_paused`. Does nothing when neither exists.
  * @returns {Promise<null>}
  */
 export function cancelJob() {

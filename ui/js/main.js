@@ -42,6 +42,10 @@ const page = {
   openExport: byId('open-export'),
   showExport: byId('show-export'),
   fileContents: byId('file-contents'),
+  pausedExport: byId('paused-export'),
+  pausedMessage: byId('paused-message'),
+  resumeExport: byId('resume-export'),
+  discardExport: byId('discard-export'),
 };
 
 /** Export button label for each format. */
@@ -53,7 +57,11 @@ const grid = new ResultsGrid(byId('results-table'), {
   onSortStart: (header) => showStatus(`Sorting by ${header}…`),
   onSort: (header, direction) => showStatus(`Sorted by ${header}, ${direction}. The export keeps the order set under "Sort by".`),
 });
-const progress = new JobProgress(byId('progress'), { onCancel: cancelJob });
+const progress = new JobProgress(byId('progress'), {
+  onCancel: cancelJob,
+  waitText: byId('wait-text'),
+  waitSpoken: byId('wait-spoken'),
+});
 const settings = new SettingsPanel(byId('settings-panel'), {
   onStatus: applyStatus,
   fallbackFocus: page.settingsButton,
@@ -92,6 +100,11 @@ let jobButton = null;
 let resultsShown = false;
 /** Number of the latest preview. Messages of older previews are ignored. */
 let previewRun = 0;
+/**
+ * The request of the export that stopped with `export_paused` and can resume, or null.
+ * @type {{request: object|null, all: boolean}|null}
+ */
+let pausedRun = null;
 
 /**
  * Error codes (from the backend's `AppError`) whose fix is in the settings
@@ -243,6 +256,11 @@ function applyStatus(status, note) {
       previewRun += 1;
       api.cancelJob().catch(showError);
     }
+    // A stopped export cannot resume against another server.
+    if (pausedRun) {
+      hidePaused();
+      api.discardExport().catch(showError);
+    }
     clearResults();
   }
   renderEmptyState();
@@ -346,7 +364,7 @@ function setBusy(button, label) {
   busy = button !== null;
   // Only the table is marked busy, so the progress line and the status line keep speaking while a job runs.
   page.resultsScroll.setAttribute('aria-busy', String(busy));
-  for (const candidate of [page.previewButton, page.exportButton, page.resetButton]) {
+  for (const candidate of [page.previewButton, page.exportButton, page.resetButton, page.resumeExport, page.discardExport]) {
     candidate.disabled = busy;
     if (candidate.dataset.label) {
       candidate.textContent = candidate.dataset.label;
@@ -370,6 +388,8 @@ function setBusy(button, label) {
 async function cancelJob() {
   try {
     await api.cancelJob();
+    // A cancel also discards a stopped export in the backend.
+    hidePaused();
   } catch (error) {
     progress.cancelFailed();
     showError(error);
@@ -390,12 +410,114 @@ function readRequest() {
   return request;
 }
 
-/** Shows a failed preview or export, placing filter errors next to their fields. */
-function reportFailure(error) {
+/**
+ * Shows a failed preview or export, placing filter errors next to their fields.
+ * An export that stopped with its rows kept gets Resume and Discard instead of a plain error.
+ * @param {Error & {code?: string, fields?: object[]}} error
+ * @param {{request: object|null, all: boolean}} [run] The export that failed, to remember for Resume.
+ */
+function reportFailure(error, run) {
+  if (error.code === 'export_paused' && run) {
+    showPaused(error, run);
+    return;
+  }
   if (error.code === 'invalid_filters' && error.fields?.length > 0) {
     const unplaced = filters.showServerErrors(error.fields);
     showError(error, unplaced.map((item) => `${item.field}: ${item.message}`));
   } else {
+    showError(error);
+  }
+}
+
+/**
+ * Offers Resume and Discard for an export that stopped with its rows kept.
+ * @param {Error} error Says why it stopped and how many accounts are kept.
+ * @param {{request: object|null, all: boolean}} run
+ */
+function showPaused(error, run) {
+  pausedRun = run;
+  page.pausedMessage.textContent = error.message;
+  page.pausedExport.hidden = false;
+  // The button is still disabled while the failed job winds down, so focus moves once that is done.
+  queueMicrotask(() => page.resumeExport.focus());
+}
+
+/** Removes the Resume offer, after a resume, a discard or a new export, which discards the old one. */
+function hidePaused() {
+  pausedRun = null;
+  page.pausedMessage.textContent = '';
+  page.pausedExport.hidden = true;
+}
+
+/**
+ * Handles one message of a running export: progress and the waits of the API client.
+ * The grid keeps showing the preview, so rows are not expected here.
+ * @param {import('./api.js').JobEvent} message
+ */
+function handleExportEvent(message) {
+  switch (message?.event) {
+    case 'progress':
+      progress.update(message);
+      break;
+    case 'wait':
+      progress.wait(message);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Shows the status, details and file buttons of a saved export, or says that a cancelled one saved nothing. */
+function finishExport(request, all, result) {
+  if (result.cancelled) {
+    showStatus('Export cancelled. Nothing was saved.');
+    return;
+  }
+  recordExport(request, all, result);
+
+  const summary = describeExport(result);
+  showStatus(summary.status);
+  showExportDetails(summary.details);
+  showExportDone(true);
+  rememberForm();
+}
+
+/** Continues the export that stopped, from the last page that arrived, into the same file. */
+async function resumeExport() {
+  if (busy || !pausedRun) {
+    return;
+  }
+  const run = pausedRun;
+  clearError();
+  hidePaused();
+  showExportDetails([]);
+  showExportDone(false);
+  setBusy(page.exportButton, 'Exporting…');
+  try {
+    progress.start();
+    showStatus('Resuming the export from where it stopped…');
+    const result = await api.resumeExport({ onEvent: handleExportEvent });
+    finishExport(run.request, run.all, result);
+  } catch (error) {
+    showStatus('');
+    reportFailure(error, run);
+  } finally {
+    setBusy(null);
+  }
+}
+
+/** Deletes the rows of the export that stopped. */
+async function discardExport() {
+  if (busy) {
+    return;
+  }
+  clearError();
+  try {
+    await api.discardExport();
+    hidePaused();
+    showStatus('The stopped export was discarded. Nothing was saved.');
+    page.exportButton.focus();
+  } catch (error) {
     showError(error);
   }
 }
@@ -431,6 +553,9 @@ function handlePreviewEvent(message, run) {
       break;
     case 'progress':
       progress.update(message);
+      break;
+    case 'wait':
+      progress.wait(message);
       break;
     default:
       // A message this page does not know, from a newer backend, changes nothing.
@@ -523,33 +648,20 @@ async function runFolderExport() {
     return;
   }
 
+  // The backend discards a stopped export when a new one starts.
+  hidePaused();
   showExportDetails([]);
   showExportDone(false);
   setBusy(page.exportButton, 'Exporting…');
+  const request = filters.build().request;
   try {
     progress.start();
     showStatus(`Exporting to ${settings.folder ?? 'your Downloads folder'}…`);
-    const onEvent = (message) => {
-      if (message?.event === 'progress') {
-        progress.update(message);
-      }
-    };
-    const request = filters.build().request;
-    const result = await api.exportToFolder(settings, { onEvent });
-    if (result.cancelled) {
-      showStatus('Export cancelled. Nothing was saved.');
-      return;
-    }
-    recordExport(request, settings.all, result);
-
-    const summary = describeExport(result);
-    showStatus(summary.status);
-    showExportDetails(summary.details);
-    showExportDone(true);
-    rememberForm();
+    const result = await api.exportToFolder(settings, { onEvent: handleExportEvent });
+    finishExport(request, settings.all, result);
   } catch (error) {
     showStatus('');
-    reportFailure(error);
+    reportFailure(error, { request, all: settings.all });
   } finally {
     setBusy(null);
   }
@@ -587,30 +699,16 @@ async function runExport() {
       return;
     }
 
+    // The backend discards a stopped export when a new one starts.
+    hidePaused();
     progress.start();
     showStatus(all ? `Exporting every matching account to ${formatName}…` : `Exporting accounts to ${formatName}…`);
-    // The grid keeps showing the preview, so only the progress of the export is used.
-    const onEvent = (message) => {
-      if (message?.event === 'progress') {
-        progress.update(message);
-      }
-    };
     const run = format === 'csv' ? api.exportCsv : api.exportXlsx;
-    const result = await run(request, path, { all, onEvent });
-    if (result.cancelled) {
-      showStatus('Export cancelled. Nothing was saved.');
-      return;
-    }
-    recordExport(request, all, result);
-
-    const summary = describeExport(result);
-    showStatus(summary.status);
-    showExportDetails(summary.details);
-    showExportDone(true);
-    rememberForm();
+    const result = await run(request, path, { all, onEvent: handleExportEvent });
+    finishExport(request, all, result);
   } catch (error) {
     showStatus('');
-    reportFailure(error);
+    reportFailure(error, { request, all });
   } finally {
     setBusy(null);
   }
@@ -675,6 +773,8 @@ function wireEvents() {
     api.showExportInFolder().catch(showError);
   });
   page.fetchAllButton.addEventListener('click', fetchAllMatching);
+  page.resumeExport.addEventListener('click', resumeExport);
+  page.discardExport.addEventListener('click', discardExport);
   byId('lookups-reload').addEventListener('click', async () => {
     try {
       await api.reloadLookups();

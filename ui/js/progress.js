@@ -3,7 +3,12 @@
 // between two progress messages. Screen readers hear a separate copy of the
 // line that changes at most every ANNOUNCE_INTERVAL_MS, because a polite live
 // region that changes four times a second would talk without pause.
+//
+// Below the line, a countdown shows each wait of the API client (a rate
+// limit, a retry's backoff, pacing). It is read out once per wait, and
+// hides when the next page arrives, the wait runs out or the job ends.
 
+import { WaitCountdown } from './countdown.js';
 import { formatCount, formatElapsed, formatElapsedWords, formatRate, pluralAccounts } from './format.js';
 
 /** Jobs that finish sooner than this never show the progress line, so quick previews do not flicker. */
@@ -14,6 +19,9 @@ const TICK_MS = 250;
 
 /** Shortest time between two screen reader announcements of the progress. */
 const ANNOUNCE_INTERVAL_MS = 5000;
+
+/** Pacing waits shorter than this are not shown, as on the command line, because they pass before anyone could read them. */
+const SHORT_PACING_MS = 1000;
 
 /**
  * @typedef {object} ProgressCounters
@@ -32,13 +40,20 @@ export class JobProgress {
    * @param {object} options
    * @param {() => void} options.onCancel Called once when the user asks to cancel,
    *   with the Cancel button or the Escape key.
+   * @param {HTMLElement} options.waitText Where the countdown of a wait shows; hidden from screen readers.
+   * @param {HTMLElement} options.waitSpoken A polite live region that reads each wait out once.
    */
-  constructor(container, { onCancel }) {
+  constructor(container, { onCancel, waitText, waitSpoken }) {
     this.container = container;
     this.visibleText = container.querySelector('#progress-visible');
     this.spokenText = container.querySelector('#progress-spoken');
     this.cancelButton = container.querySelector('#cancel-button');
     this.onCancel = onCancel;
+    this.waitText = waitText;
+    this.waitSpoken = waitSpoken;
+    this.countdown = new WaitCountdown(waitText);
+    /** Pages read when the wait shown began; a later page ends the wait. */
+    this.pagesAtWait = 0;
 
     this.running = false;
     this.cancelling = false;
@@ -73,16 +88,45 @@ export class JobProgress {
   update(counters) {
     if (this.running) {
       this.counters = counters;
+      // Progress also arrives during a wait, with the same counts, so only a new page ends the countdown.
+      if (this.countdown.isActive() && counters.pages !== this.pagesAtWait) {
+        this.hideWait();
+      }
       this.render();
     }
   }
 
-  /** Stops the clock and hides the line. Safe to call when nothing runs. */
+  /**
+   * Counts down a wait of the API client and reads its message out once.
+   * @param {import('./api.js').RetryNotice} notice
+   */
+  wait(notice) {
+    if (!this.running || this.cancelling) {
+      return;
+    }
+    if (notice.reason === 'pacing' && notice.waitMs < SHORT_PACING_MS) {
+      return;
+    }
+    this.pagesAtWait = this.counters?.pages ?? 0;
+    this.countdown.show(notice);
+    this.waitText.hidden = false;
+    this.waitSpoken.textContent = notice.message;
+  }
+
+  /** Hides the countdown. The spoken copy is emptied too, so the next wait with the same words is read out again. */
+  hideWait() {
+    this.countdown.stop();
+    this.waitText.hidden = true;
+    this.waitSpoken.textContent = '';
+  }
+
+  /** Stops the clock and hides the line and any countdown. Safe to call when nothing runs. */
   stop() {
     clearTimeout(this.showTimer);
     clearInterval(this.tickTimer);
     this.running = false;
     this.container.hidden = true;
+    this.hideWait();
   }
 
   /** Lets the user try Cancel again after `onCancel` failed. */
@@ -124,6 +168,7 @@ export class JobProgress {
     this.cancelling = true;
     this.cancelButton.textContent = 'Cancelling…';
     this.cancelButton.setAttribute('aria-disabled', 'true');
+    this.hideWait();
     this.visibleText.textContent = 'Cancelling…';
     this.spokenText.textContent = 'Cancelling.';
     this.onCancel();
@@ -145,6 +190,10 @@ export class JobProgress {
   render() {
     if (!this.running || this.cancelling) {
       return;
+    }
+    // The countdown empties itself when its time is up; the empty line goes with it.
+    if (!this.countdown.isActive() && !this.waitText.hidden) {
+      this.hideWait();
     }
     const elapsed = performance.now() - this.startedAt;
     const counters = this.counters;
