@@ -465,9 +465,12 @@ impl DemoServer {
         self.state.recorded_requests()
     }
 
-    /// Queues a fault: the next request that arrives, on any path and before
-    /// the token is checked, gets it as the response. Faults are used in the
-    /// order they were queued, one per request.
+    /// Queues a fault: the next request that arrives, before the token is
+    /// checked, gets it as the response. Faults are used in the order they
+    /// were queued, one per request. Look-ups (`dev-users.list`, `tags.list`,
+    /// `stages.custom.list`, `schemas.subtypes.list`,
+    /// `schemas.aggregated.get`) never take one, so the look-ups the app
+    /// makes before an export leave the faults to the export's requests.
     pub fn inject_fault(&self, fault: Fault) {
         self.state.push_fault(fault);
     }

@@ -27,6 +27,10 @@ pub struct AppError {
     /// Per-field problems, for `invalid_filters` only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// Code of the failure behind this one, such as `unauthorized` behind a
+    /// stopped export, so the window can offer that failure's next step too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<&'static str>,
 }
 
 impl AppError {
@@ -36,6 +40,7 @@ impl AppError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            cause: None,
         }
     }
 
@@ -59,33 +64,38 @@ impl AppError {
             code: "invalid_filters",
             message,
             fields,
+            cause: None,
         }
     }
 }
 
 impl From<ApiError> for AppError {
     fn from(error: ApiError) -> Self {
-        let code = match &error {
-            ApiError::BadRequest { .. } => "bad_request",
-            ApiError::Unauthorized { .. } => "unauthorized",
-            ApiError::Forbidden { .. } => "forbidden",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::ServerError { .. } => "server_error",
-            ApiError::Unavailable { .. } => "unavailable",
-            ApiError::UnexpectedStatus { .. } => "unexpected_status",
-            ApiError::WrongServer { .. } => "wrong_server",
-            ApiError::Connection { .. } => "connection_failed",
-            ApiError::NoNetwork { .. } => "no_network",
-            ApiError::ConnectionLost { .. } => "connection_lost",
-            ApiError::Certificate { .. } => "certificate_problem",
-            ApiError::Proxy { .. } => "proxy_failed",
-            ApiError::Timeout { .. } => "timed_out",
-            ApiError::InvalidJson { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
-                "invalid_response"
-            }
-            ApiError::Setup { .. } => "client_setup_failed",
-        };
-        AppError::new(code, error.to_string())
+        AppError::new(api_error_code(&error), error.to_string())
+    }
+}
+
+/// Returns the stable code of an API failure, such as `unauthorized`.
+pub fn api_error_code(error: &ApiError) -> &'static str {
+    match error {
+        ApiError::BadRequest { .. } => "bad_request",
+        ApiError::Unauthorized { .. } => "unauthorized",
+        ApiError::Forbidden { .. } => "forbidden",
+        ApiError::RateLimited { .. } => "rate_limited",
+        ApiError::ServerError { .. } => "server_error",
+        ApiError::Unavailable { .. } => "unavailable",
+        ApiError::UnexpectedStatus { .. } => "unexpected_status",
+        ApiError::WrongServer { .. } => "wrong_server",
+        ApiError::Connection { .. } => "connection_failed",
+        ApiError::NoNetwork { .. } => "no_network",
+        ApiError::ConnectionLost { .. } => "connection_lost",
+        ApiError::Certificate { .. } => "certificate_problem",
+        ApiError::Proxy { .. } => "proxy_failed",
+        ApiError::Timeout { .. } => "timed_out",
+        ApiError::InvalidJson { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
+            "invalid_response"
+        }
+        ApiError::Setup { .. } => "client_setup_failed",
     }
 }
 

@@ -394,12 +394,24 @@ async fn export_names_tested_user() {
     let after = config.path().join("after.xlsx");
 
     session
-        .export(serde_json::json!({"first": 5}), false, &before, |_| {})
+        .export(
+            serde_json::json!({"first": 5}),
+            false,
+            &before,
+            |_| {},
+            |_| {},
+        )
         .await
         .unwrap();
     session.test_connection().await.unwrap();
     session
-        .export(serde_json::json!({"first": 5}), false, &after, |_| {})
+        .export(
+            serde_json::json!({"first": 5}),
+            false,
+            &after,
+            |_| {},
+            |_| {},
+        )
         .await
         .unwrap();
 

@@ -648,7 +648,7 @@ async fn paused_export_resumes_in_window() {
         .await
         .unwrap();
     let paused = wait_for_text(&client, "paused-message", |text| {
-        text.contains("1000 accounts kept")
+        text.contains("1,000 accounts kept")
     })
     .await;
     let wait_hidden = element(&client, "wait-text")
@@ -657,6 +657,12 @@ async fn paused_export_resumes_in_window() {
         .await
         .unwrap()
         .is_some();
+    let settings_offered = element(&client, "paused-open-settings")
+        .await
+        .attr("hidden")
+        .await
+        .unwrap()
+        .is_none();
     let file_while_paused = save_path.exists();
     let requests_while_paused: Vec<String> = server.recorded_requests()[before..]
         .iter()
@@ -685,6 +691,7 @@ async fn paused_export_resumes_in_window() {
     assert_eq!(spoken, json!("DevRev asked us to wait 3 s."));
     assert!(paused.contains("Resume"), "{paused}");
     assert!(wait_hidden, "the countdown hides when the job ends");
+    assert!(settings_offered, "a rejected token offers Open settings");
     assert!(!file_while_paused, "a paused export writes no file");
     assert_eq!(
         requests_while_paused, ["/accounts.list"; 4],

@@ -95,7 +95,7 @@ async fn custom_headers_use_schema_names() {
     let collected = Collected::default();
 
     session
-        .preview(json!({"first": 5}), false, &collected)
+        .preview(json!({"first": 5}), false, &collected, |_| {})
         .await
         .unwrap();
 

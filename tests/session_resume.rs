@@ -185,7 +185,7 @@ async fn failed_export_is_kept_and_resumes() {
     setup.server.shutdown().await;
     assert_eq!(code, "export_paused");
     assert!(message.contains("temporarily unavailable"), "{message}");
-    assert!(message.contains("1000 accounts kept"), "{message}");
+    assert!(message.contains("1,000 accounts kept"), "{message}");
     assert!(message.contains("Resume"), "{message}");
     assert_eq!(kept, Some(1_000));
     assert!(!target_before, "a paused export writes no file");

@@ -121,13 +121,40 @@ impl AppSession {
 fn paused_error(export: &PausedExport) -> AppError {
     let kept = match export.accounts() {
         1 => "1 account".to_owned(),
-        count => format!("{count} accounts"),
+        count => format!("{} accounts", group_digits(count)),
     };
-    AppError::new(
+    let mut error = AppError::new(
         "export_paused",
         format!(
             "{} The export stopped with {kept} kept in a temporary file, not saved yet. Select Resume to continue from there once the problem is fixed, or Discard to delete them.",
             export.error()
         ),
-    )
+    );
+    error.cause = export.error().api_error().map(crate::error::api_error_code);
+    error
+}
+
+/// Writes a count with commas between groups of three digits, such as `12,345`.
+fn group_digits(count: usize) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_digits;
+
+    #[test]
+    fn counts_get_thousands_commas() {
+        assert_eq!(group_digits(7), "7");
+        assert_eq!(group_digits(1_000), "1,000");
+        assert_eq!(group_digits(1_234_567), "1,234,567");
+    }
 }

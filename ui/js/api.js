@@ -12,19 +12,21 @@ export class CommandError extends Error {
    * @param {string} code Stable error code, for example "invalid_filters".
    * @param {string} message Plain-language message to show to the user.
    * @param {{field: string, message: string}[]} fields Per-field problems, empty unless the code is "invalid_filters".
+   * @param {string|null} [cause] Code of the failure behind this one, such as "unauthorized" behind "export_paused".
    */
-  constructor(code, message, fields) {
+  constructor(code, message, fields, cause = null) {
     super(message);
     this.name = 'CommandError';
     this.code = code;
     this.fields = fields;
+    this.cause = cause;
   }
 }
 
 /**
  * Converts whatever a command rejected with into a CommandError.
  * Tauri passes the serialized Rust error through, which should be
- * `{code, message, fields?}`, but a panic or a missing command rejects with a bare string.
+ * `{code, message, fields?, cause?}`, but a panic or a missing command rejects with a bare string.
  * @param {unknown} reason
  * @returns {CommandError}
  */
@@ -35,7 +37,8 @@ function toCommandError(reason) {
   if (reason && typeof reason === 'object' && typeof reason.message === 'string') {
     const code = typeof reason.code === 'string' ? reason.code : 'unknown';
     const fields = Array.isArray(reason.fields) ? reason.fields : [];
-    return new CommandError(code, reason.message, fields);
+    const cause = typeof reason.cause === 'string' ? reason.cause : null;
+    return new CommandError(code, reason.message, fields, cause);
   }
   const text = typeof reason === 'string' && reason !== '' ? reason : 'Something went wrong in the app.';
   return new CommandError('unknown', `${text} Try again, and restart the app if it keeps happening.`, []);

@@ -46,6 +46,7 @@ const page = {
   pausedMessage: byId('paused-message'),
   resumeExport: byId('resume-export'),
   discardExport: byId('discard-export'),
+  pausedOpenSettings: byId('paused-open-settings'),
 };
 
 /** Export button label for each format. */
@@ -437,6 +438,8 @@ function reportFailure(error, run) {
 function showPaused(error, run) {
   pausedRun = run;
   page.pausedMessage.textContent = error.message;
+  // A rejected token or a wrong address is fixed in Settings before resuming.
+  page.pausedOpenSettings.hidden = !SETTINGS_ERROR_CODES.has(error.cause ?? '');
   page.pausedExport.hidden = false;
   // The button is still disabled while the failed job winds down, so focus moves once that is done.
   queueMicrotask(() => page.resumeExport.focus());
@@ -446,6 +449,7 @@ function showPaused(error, run) {
 function hidePaused() {
   pausedRun = null;
   page.pausedMessage.textContent = '';
+  page.pausedOpenSettings.hidden = true;
   page.pausedExport.hidden = true;
 }
 
@@ -792,6 +796,7 @@ function wireEvents() {
 
   page.settingsButton.addEventListener('click', () => settings.open());
   page.errorOpenSettings.addEventListener('click', () => settings.open());
+  page.pausedOpenSettings.addEventListener('click', () => settings.open());
   page.welcomeAddToken.addEventListener('click', () => settings.open(byId('token-input')));
   page.welcomeSampleData.addEventListener('click', startSampleData);
   page.sampleStop.addEventListener('click', leaveSampleData);
