@@ -7,6 +7,23 @@
 //! interface that IT staff script: change them only in ways that keep old
 //! scripts working.
 
+// These replace the standard macros in this module and its children. The
+// standard ones panic when the output is closed or full, as when a script
+// pipes the output into `head`, and by then the export's file is written.
+// A line that cannot be printed is dropped instead.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod preset;
 
 use std::path::PathBuf;
@@ -311,9 +328,8 @@ async fn export(args: ExportArgs) -> CommandResult {
     let on_ctrl_c = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
+            stop_requested().await;
+            cancel.cancel();
         })
     };
     let result = match format {
@@ -366,6 +382,27 @@ async fn export(args: ExportArgs) -> CommandResult {
     }
     print_summary(&summary, plan.request.first);
     Ok(())
+}
+
+/// Waits for Ctrl+C, or on Unix also for SIGTERM or SIGHUP, which `timeout`,
+/// service managers and a closed terminal send. Each ends an export the way
+/// Ctrl+C does, so no temporary file is left behind.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let terminate = signal(SignalKind::terminate());
+        let hang_up = signal(SignalKind::hangup());
+        if let (Ok(mut terminate), Ok(mut hang_up)) = (terminate, hang_up) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+                _ = hang_up.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Returns the exit status of a failed fetch: a rejected token or any other

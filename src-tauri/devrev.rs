@@ -192,7 +192,23 @@ impl DevRevClient {
         token: Token,
         options: ClientOptions,
     ) -> Result<Self, ApiError> {
+        let mut options = options;
+        // Plain http is only accepted for this computer. Going through a proxy
+        // elsewhere would send the token over the network unencrypted, so such
+        // a proxy is skipped; a proxy on this computer is still used.
+        let remote_proxy = proxy_for(&base_url, &options.proxy).filter(|proxy| {
+            Url::parse(&proxy.address).map_or(true, |address| !is_loopback(&address))
+        });
+        if base_url.0.scheme() == "http" {
+            if let Some(proxy) = remote_proxy {
+                tracing::info!(proxy = %proxy.address, base_url = %base_url, "the proxy is skipped for a plain-http server on this computer");
+                options.proxy = ProxyMode::Direct;
+            }
+        }
         let mut builder = reqwest::Client::builder()
+            // DevRev's API does not redirect. Following a redirect could carry
+            // the request to another host, so it is reported as a failure.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.timeouts.connect)
             .read_timeout(options.timeouts.read)
             .user_agent(concat!(

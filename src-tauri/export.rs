@@ -252,7 +252,9 @@ impl PausedExport {
         );
         let source = PageSource::Paged(AccountPager::resume(client, self.resume));
         let fetched = fetch_pages(&self.plan, source, cancel, &self.run.sender, on_progress).await;
-        self.run.finish(&self.plan, &self.target, fetched).await
+        self.run
+            .finish(&self.plan, &self.target, fetched, cancel)
+            .await
     }
 
     /// Stops the writer, deletes its temporary files and returns the
@@ -287,12 +289,15 @@ impl ExportRun {
     }
 
     /// Ends the run after a fetch: saves on success, pauses on a failure that
-    /// can resume, and deletes everything otherwise.
+    /// can resume, and deletes everything otherwise. A cancel while the
+    /// workbook is saved reaches the writer, which then leaves the target as
+    /// it was.
     async fn finish(
         self,
         plan: &FetchPlan,
         target: &Path,
         fetched: Result<FetchSummary, PagingError>,
+        cancel: &CancellationToken,
     ) -> Result<ExportOutcome, ExportError> {
         let fetched = match fetched {
             Ok(summary) if !summary.cancelled => summary,
@@ -333,12 +338,20 @@ impl ExportRun {
         let ExportRun {
             sender,
             complete,
-            writer,
-            ..
+            mut writer,
+            writer_cancel,
         } = self;
         drop(sender);
         let _ = complete.send(fetch_warnings(&fetched));
-        let written = writer.await.map_err(|error| WorkbookError::WriteFailed {
+        let joined = tokio::select! {
+            joined = &mut writer => joined,
+            () = cancel.cancelled() => {
+                tracing::info!(path = %target.display(), "cancel while saving; the target is left as it was");
+                writer_cancel.cancel();
+                writer.await
+            }
+        };
+        let written = joined.map_err(|error| WorkbookError::WriteFailed {
             path: target.to_path_buf(),
             source: std::io::Error::other(format!("the workbook writer stopped: {error}")),
         })??;
@@ -411,7 +424,7 @@ pub async fn export_resumable(
 
     let source = PageSource::new(client, plan);
     let fetched = fetch_pages(plan, source, cancel, &run.sender, on_progress).await;
-    run.finish(plan, target, fetched).await
+    run.finish(plan, target, fetched, cancel).await
 }
 
 /// Gives a stopped writer up to [`CLEANUP_WAIT`] to delete its temporary

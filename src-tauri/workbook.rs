@@ -37,7 +37,7 @@
 mod about_sheet;
 mod cells;
 mod package;
-mod save;
+pub(crate) mod save;
 mod sheet_xml;
 mod skeleton;
 

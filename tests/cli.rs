@@ -309,3 +309,126 @@ async fn missing_output_folder_exits_five() {
         stderr(&output)
     );
 }
+
+/// What a stopped export left: its exit status, whether the signal came
+/// while the file was being saved, the names in the output folder, and the
+/// bytes of the earlier file there.
+#[cfg(unix)]
+struct Stopped {
+    status: Option<i32>,
+    while_saving: bool,
+    names: Vec<String>,
+    kept: Vec<u8>,
+}
+
+/// Starts `export --all --overwrite` over an earlier file and sends `signal`
+/// during the fetch, or with `at_save` once the save starts filling its
+/// temporary file.
+#[cfg(unix)]
+async fn stopped_export(signal: &str, at_save: bool) -> Stopped {
+    let server = DemoServer::start(DemoServerConfig {
+        accounts: 20_000,
+        token: TOKEN.into(),
+        ..DemoServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("accounts.xlsx"), b"an earlier export").unwrap();
+
+    let mut child = Command::new(BINARY)
+        .args([
+            "export",
+            "--all",
+            "--overwrite",
+            "--out",
+            "out/accounts.xlsx",
+        ])
+        .args(["--base-url", &server.base_url()])
+        .current_dir(dir.path())
+        .env("DEVREV_TOKEN", TOKEN)
+        .env("DEVREV_EXPORT_CONFIG_DIR", dir.path().join("config"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut while_saving = false;
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        // The save's temporary file is there from the start and fills at the end.
+        while_saving = std::fs::read_dir(&out).unwrap().any(|entry| {
+            let entry = entry.unwrap();
+            entry.file_name() != "accounts.xlsx" && entry.metadata().unwrap().len() > 0
+        });
+        if while_saving || (!at_save && server.recorded_requests().len() > 20) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+
+    server.shutdown().await;
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let kept = std::fs::read(out.join("accounts.xlsx")).unwrap_or_default();
+    Stopped {
+        status: status.code(),
+        while_saving,
+        names,
+        kept,
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn stop_signals_keep_earlier_file() {
+    for signal in ["-TERM", "-HUP"] {
+        let stopped = stopped_export(signal, false).await;
+
+        assert_eq!(stopped.status, Some(130), "{signal}");
+        assert_eq!(stopped.names, ["accounts.xlsx"], "{signal}");
+        assert_eq!(stopped.kept, b"an earlier export", "{signal}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn interrupt_while_saving_keeps_earlier_file() {
+    let stopped = stopped_export("-INT", true).await;
+
+    assert!(
+        stopped.while_saving,
+        "the save never started filling its temporary file"
+    );
+    assert_eq!(stopped.status, Some(130));
+    assert_eq!(stopped.names, ["accounts.xlsx"]);
+    assert_eq!(stopped.kept, b"an earlier export");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_output_is_not_a_crash() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+
+    let output = Command::new(BINARY)
+        .arg("columns")
+        .stdout(full)
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

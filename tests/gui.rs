@@ -198,6 +198,19 @@ async fn wait_for_chips(client: &Client, field: &str, expected: &[&str]) {
     }
 }
 
+/// Prints a measurement and appends it to `gui-measurements.txt` among the
+/// test artifacts, since the output of a passing test is not shown.
+fn record_measurement(line: &str) {
+    use std::io::Write as _;
+    eprintln!("{line}");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(artifacts_dir().join("gui-measurements.txt"))
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}
+
 fn artifacts_dir() -> PathBuf {
     let dir = std::env::var_os("DEVREV_TEST_ARTIFACTS")
         .map(PathBuf::from)
@@ -325,7 +338,9 @@ async fn token_filters_preview_export() {
         )
         .await
         .unwrap();
-    eprintln!("preview of {count_text}: first rows on screen after {first_rows_ms} ms");
+    record_measurement(&format!(
+        "preview of {count_text}: first rows on screen after {first_rows_ms} ms"
+    ));
 
     // WebKitGTK paints on its own schedule, so give it a moment before the picture.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -437,7 +452,7 @@ async fn first_run_then_one_click_preset() {
     // DEVREV_EXPORT_TEST_SAVE_PATH, because WebDriver cannot reach it.
     clicks.0 += 1;
     wait_for_text(&client, "status-message", |text| text.contains("Saved")).await;
-    eprintln!("first run, launch to file: {} clicks", clicks.0);
+    record_measurement(&format!("first run, launch to file: {} clicks", clicks.0));
     assert!(clicks.0 <= 5, "{} clicks", clicks.0);
     assert_eq!(exported_names(&first_file).len(), 50);
     assert!(element(&client, "export-actions")
@@ -664,9 +679,11 @@ async fn paused_export_resumes_in_window() {
         .unwrap()
         .is_none();
     let file_while_paused = save_path.exists();
+    // The export first reads the custom fields' names, which faults skip.
     let requests_while_paused: Vec<String> = server.recorded_requests()[before..]
         .iter()
         .map(|request| request.path.clone())
+        .filter(|path| path != "/schemas.aggregated.get")
         .collect();
 
     click(&client, "resume-export").await;

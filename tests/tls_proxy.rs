@@ -579,6 +579,52 @@ async fn https_goes_through_proxy_tunnel() {
 }
 
 #[tokio::test]
+async fn remote_proxy_skipped_for_plain_http() {
+    let server = start_server().await;
+    // A name that never resolves: the request must not try it.
+    let client = client(
+        &server.base_url(),
+        ProxyMode::Manual(ProxyUrl::parse("http://proxy.invalid:8080").unwrap()),
+    );
+
+    let user = client.current_user().await;
+
+    let requests = server.recorded_requests();
+    server.shutdown().await;
+    assert_eq!(user.unwrap().display_id.as_deref(), Some("DEVU-1"));
+    assert_eq!(client.proxy(), None);
+    assert_eq!(requests.len(), 1);
+}
+
+#[tokio::test]
+async fn redirect_is_not_followed() {
+    let server = start_server().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirector = format!("http://{}", listener.local_addr().unwrap());
+    let location = format!("{}/dev-users.self", server.base_url());
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = vec![0_u8; 4096];
+        let _ = stream.read(&mut request).await.unwrap();
+        let reply = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(reply.as_bytes()).await.unwrap();
+    });
+    let client = client(&redirector, ProxyMode::Direct);
+
+    let error = client.current_user().await.unwrap_err();
+
+    let requests = server.recorded_requests();
+    server.shutdown().await;
+    assert!(
+        matches!(error, ApiError::UnexpectedStatus { status: 307, .. }),
+        "{error:?}"
+    );
+    assert!(requests.is_empty(), "the redirect was followed");
+}
+
+#[tokio::test]
 async fn dead_proxy_is_proxy_problem() {
     let server = start_server().await;
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -927,3 +927,29 @@ fn memory_probe_streams_rows() {
     );
     assert_eq!(summary.rows, rows);
 }
+
+#[cfg(unix)]
+#[test]
+fn overwrite_keeps_private_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("private.xlsx");
+    fs::write(&target, b"an earlier export").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+
+    write_workbook(&build_table(&sample_accounts()), &target, true).unwrap();
+
+    let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn longest_file_name_is_written() {
+    let folder = tempfile::tempdir().unwrap();
+    // 250 letters and ".xlsx": the longest name most file systems allow.
+    let target = folder.path().join(format!("{}.xlsx", "a".repeat(250)));
+
+    write_workbook(&build_table(&sample_accounts()), &target, false).unwrap();
+
+    assert_eq!(folder_entries(folder.path()), [target]);
+}

@@ -464,9 +464,7 @@ fn create_temp_file(target: &Path, overwrite: bool) -> Result<NamedTempFile, Csv
 /// Creates a hidden temporary file named after `target` in `folder`, so the
 /// final rename stays on one file system.
 fn create_temp_file_in(folder: &Path, target: &Path) -> Result<NamedTempFile, CsvError> {
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(target.file_name().unwrap_or_default());
-    prefix.push(".");
+    let prefix = crate::workbook::save::temp_prefix(target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     // tempfile creates files readable only by the owner. 0o666 minus the umask
@@ -493,6 +491,7 @@ fn create_temp_file_in(folder: &Path, target: &Path) -> Result<NamedTempFile, Cs
 /// rename fails rather than replace a file created since the first check.
 fn persist(temp_file: NamedTempFile, target: &Path, overwrite: bool) -> Result<(), CsvError> {
     let result = if overwrite {
+        crate::workbook::save::keep_permissions(&temp_file, target);
         temp_file.persist(target)
     } else {
         temp_file.persist_noclobber(target)

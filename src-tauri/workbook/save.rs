@@ -19,11 +19,11 @@ pub(super) fn create_temp_file(
     target: &Path,
     overwrite: bool,
 ) -> Result<(NamedTempFile, PathBuf), WorkbookError> {
-    let Some(file_name) = target.file_name() else {
+    if target.file_name().is_none() {
         return Err(WorkbookError::MissingFileName {
             path: target.to_path_buf(),
         });
-    };
+    }
     if target.is_dir() {
         return Err(WorkbookError::TargetIsFolder {
             path: target.to_path_buf(),
@@ -44,10 +44,7 @@ pub(super) fn create_temp_file(
         return Err(WorkbookError::FolderNotFound { folder });
     }
 
-    // A hidden name next to the target, so the rename stays on one file system.
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(file_name);
-    prefix.push(".");
+    let prefix = temp_prefix(target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     // tempfile creates files readable only by the owner. 0o666 minus the umask
@@ -85,6 +82,7 @@ pub(super) fn persist(
     overwrite: bool,
 ) -> Result<(), WorkbookError> {
     let result = if overwrite {
+        keep_permissions(&temp_file, target);
         temp_file.persist(target)
     } else {
         temp_file.persist_noclobber(target)
@@ -103,4 +101,35 @@ pub(super) fn persist(
             }
         }
     })
+}
+
+/// Most bytes of the target's name that go into its temporary file's name.
+/// With the dots and the random part the name stays within the 255 bytes
+/// that common file systems allow.
+const TEMP_NAME_BYTES: usize = 200;
+
+/// Returns the prefix of the hidden temporary file next to `target`: a dot,
+/// the target's name (its first [`TEMP_NAME_BYTES`] bytes when longer) and
+/// a dot. A hidden name next to the target keeps the rename on one file system.
+pub(crate) fn temp_prefix(target: &Path) -> std::ffi::OsString {
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut end = name.len().min(TEMP_NAME_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::ffi::OsString::from(format!(".{}.", &name[..end]))
+}
+
+/// Gives the finished file the permissions of the file it replaces, so that
+/// replacing a file the user made private keeps it private.
+pub(crate) fn keep_permissions(temp_file: &NamedTempFile, target: &Path) {
+    let Ok(existing) = std::fs::metadata(target) else {
+        return;
+    };
+    if let Err(error) = temp_file.as_file().set_permissions(existing.permissions()) {
+        tracing::warn!(path = %target.display(), %error, "the replaced file's permissions could not be kept");
+    }
 }
