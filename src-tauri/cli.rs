@@ -194,6 +194,14 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
 
     let Some(command) = cli.command else {
+        // GTK aborts with a panic when there is no display to open a window on.
+        #[cfg(target_os = "linux")]
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            eprintln!(
+                "error: the app window needs a desktop session, and none was found (DISPLAY and WAYLAND_DISPLAY are not set). Start the app from the desktop, or use a command such as `export`; `--help` lists them."
+            );
+            return ExitCode::FAILURE;
+        }
         return match crate::commands::run_app() {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -273,6 +281,12 @@ async fn export(args: ExportArgs) -> CommandResult {
             ))
         }
     };
+    if target.is_dir() {
+        let error = crate::workbook::WorkbookError::TargetIsFolder {
+            path: target.clone(),
+        };
+        return Err(bad_input("target_is_folder", error.to_string()));
+    }
     if !overwrite && target.exists() {
         return Err(bad_input(
             "file_exists",
@@ -321,6 +335,11 @@ async fn export(args: ExportArgs) -> CommandResult {
         columns: columns.clone(),
     };
 
+    // A missing or read-only folder ends the run before the line below
+    // suggests that anything was fetched.
+    if let Err(error) = crate::workbook::check_target(&target, overwrite) {
+        return Err((EXIT_FILE, AppError::from(error)));
+    }
     eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
     let mut reporter = ProgressReporter::new();
     let client = client.on_retry(reporter.notice_printer());
@@ -460,31 +479,32 @@ fn print_columns() {
     }
 }
 
-/// Returns the time-zone policy saved by the app, or the default (local)
-/// when nothing is saved.
+/// Returns the time-zone policy saved by the app, or local time when nothing
+/// is saved or the settings file cannot be read.
 async fn saved_time_zone() -> Result<TimeZonePolicy, (u8, AppError)> {
     let store = SettingsStore::in_config_dir().map_err(|error| (EXIT_BAD_INPUT, error.into()))?;
-    let settings = store.saved_settings().await.map_err(|error| {
-        let mut app_error = AppError::from(error);
-        app_error.message = format!(
-            "{} Or give the time zone with --time-zone.",
-            app_error.message
-        );
-        (EXIT_BAD_INPUT, app_error)
-    })?;
-    Ok(settings.time_zone)
+    // A damaged settings file has already been reported, or has stopped the
+    // run, by the time this runs: a run that got here goes on in local time.
+    match store.saved_settings().await {
+        Ok(settings) => Ok(settings.time_zone),
+        Err(error) => {
+            tracing::warn!(%error, "the saved time zone could not be read");
+            eprintln!(
+                "warning: the saved time zone could not be read, so dates are in local time. Give --time-zone utc or --time-zone local to choose."
+            );
+            Ok(TimeZonePolicy::Local)
+        }
+    }
 }
 
 /// Prints what was saved, then notes on anything the user should check.
 fn print_summary(summary: &ExportSummary, first: Option<u32>) {
     println!(
-        "Saved {} account{} to {} ({} columns; {} page{} from {}).",
-        summary.rows,
-        if summary.rows == 1 { "" } else { "s" },
+        "Saved {} to {} ({}; {} from {}).",
+        counted(summary.rows, "account"),
         summary.path.display(),
-        summary.columns,
-        summary.pages,
-        if summary.pages == 1 { "" } else { "s" },
+        counted(summary.columns, "column"),
+        counted(summary.pages, "page"),
         summary.endpoint
     );
     if summary.sheets.len() > 1 {
@@ -495,8 +515,8 @@ fn print_summary(summary: &ExportSummary, first: Option<u32>) {
     }
     if summary.duplicates_dropped > 0 {
         eprintln!(
-            "note: DevRev sent {} accounts twice; each was written once.",
-            summary.duplicates_dropped
+            "note: DevRev sent {} twice; each was written once.",
+            counted(summary.duplicates_dropped, "account")
         );
     }
     if summary.truncated_cells > 0 {
@@ -507,8 +527,11 @@ fn print_summary(summary: &ExportSummary, first: Option<u32>) {
             .map(|cell| format!("{}!{} ({})", cell.sheet, cell.cell, cell.header))
             .collect();
         eprintln!(
-            "note: {} cells were longer than Excel allows and were cut at 32,767 characters, ending with \"… [truncated]\": {}{}.",
-            summary.truncated_cells,
+            "note: {} longer than Excel allows and cut at 32,767 characters, ending with \"… [truncated]\": {}{}.",
+            match summary.truncated_cells {
+                1 => "1 cell was".to_owned(),
+                count => format!("{count} cells were"),
+            },
             listed.join(", "),
             if summary.truncated_cells > listed.len() { ", …" } else { "" }
         );
@@ -516,8 +539,17 @@ fn print_summary(summary: &ExportSummary, first: Option<u32>) {
     if summary.may_be_truncated {
         let limit = first.unwrap_or(crate::devrev::request::DEFAULT_FIRST);
         eprintln!(
-            "note: DevRev returned exactly {limit} accounts, the most this request asked for, so more may match. Add --all to export every matching account."
+            "note: DevRev returned exactly {}, the most this request asked for, so more may match. Add --all to export every matching account.",
+            counted(limit as usize, "account")
         );
+    }
+}
+
+/// Returns a count with its noun, such as "1 page" or "3 pages".
+fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
     }
 }
 
@@ -546,9 +578,9 @@ impl ProgressReporter {
 
     fn show(&mut self, progress: Progress) {
         let text = format!(
-            "Fetched {} accounts · {} pages · {} per second · {:.1} s",
-            progress.accounts,
-            progress.pages,
+            "Fetched {} · {} · {} per second · {:.1} s",
+            counted(progress.accounts, "account"),
+            counted(progress.pages, "page"),
             progress.accounts_per_second,
             progress.elapsed_ms as f64 / 1000.0
         );

@@ -534,9 +534,10 @@ impl DevRevClient {
                 "the proxy requires a user name and password (HTTP 407)".into(),
             );
         }
-        // A 404 or 405, or an error page instead of the API's JSON, means the
-        // base URL points to a different server, such as DevRev's web app.
-        if matches!(code, 404 | 405)
+        // A 404, 405 or 501, or an error page instead of the API's JSON, means
+        // the base URL points to a different server, such as DevRev's web app
+        // or a plain file server, which answers POST with 501.
+        if matches!(code, 404 | 405 | 501)
             || (!looks_like_json(headers, bytes)
                 && !bytes.is_empty()
                 && !matches!(code, 429 | 500..=599))

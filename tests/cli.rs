@@ -432,3 +432,58 @@ fn full_output_is_not_a_crash() {
     assert_eq!(output.status.code(), Some(0));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn folder_problems_stop_before_fetching() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    let base_url = server.base_url();
+
+    let folder = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "reports", "--base-url", &base_url],
+    )
+    .await;
+    let missing = run_export(
+        dir.path(),
+        TOKEN,
+        &["--out", "nowhere/accounts.xlsx", "--base-url", &base_url],
+    )
+    .await;
+
+    let requests = server.recorded_requests().len();
+    server.shutdown().await;
+    assert_eq!(folder.status.code(), Some(2));
+    assert!(
+        stderr(&folder).contains("is a folder, not a file"),
+        "{}",
+        stderr(&folder)
+    );
+    assert_eq!(missing.status.code(), Some(5));
+    assert!(
+        !stderr(&missing).contains("Fetching"),
+        "{}",
+        stderr(&missing)
+    );
+    assert_eq!(requests, 0);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn window_without_display_explains() {
+    let output = Command::new(BINARY)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("needs a desktop session"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

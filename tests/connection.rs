@@ -128,7 +128,7 @@ async fn check_with_wrong_token_exits_three() {
 
 #[tokio::test]
 async fn check_distinguishes_failures() {
-    let cases: [(Fault, u8, &str); 4] = [
+    let cases: [(Fault, u8, &str); 5] = [
         (Fault::forbidden(), 3, "may not read accounts"),
         (Fault::too_many_requests(30), 4, "Wait 30 seconds"),
         (
@@ -137,7 +137,10 @@ async fn check_distinguishes_failures() {
             "quote the reference ID ref-99",
         ),
         (Fault::html_page(404), 4, "is not the DevRev API"),
+        // A plain file server, such as `python3 -m http.server`, answers POST with 501.
+        (Fault::html_page(501), 4, "is not the DevRev API"),
     ];
+    let cases_len = cases.len();
     let server = start_server(10).await;
     let dir = tempfile::tempdir().unwrap();
 
@@ -166,7 +169,7 @@ async fn check_distinguishes_failures() {
     // `check` sends one request and never retries.
     let requests = server.recorded_requests();
     server.shutdown().await;
-    assert_eq!(requests.len(), 4);
+    assert_eq!(requests.len(), cases_len);
 }
 
 #[tokio::test]

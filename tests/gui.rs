@@ -339,7 +339,8 @@ async fn token_filters_preview_export() {
         .await
         .unwrap();
     record_measurement(&format!(
-        "preview of {count_text}: first rows on screen after {first_rows_ms} ms"
+        "preview of {count_text}: first rows on screen after {} ms",
+        first_rows_ms.as_str().unwrap_or("(not measured)")
     ));
 
     // WebKitGTK paints on its own schedule, so give it a moment before the picture.
