@@ -112,20 +112,20 @@ pub(super) fn assemble(
             (0..table_ranges.len()).find(|position| table_entry_name(*position) == name);
         let links_part = (0..links.len())
             .find(|position| sheet_rels_name(*position) == name && !links[*position].is_empty());
-        let changed_part = match (table_part, links_part) {
-            (Some(position), _) => Some(set_table_range(
+        if let Some(position) = table_part {
+            let xml = set_table_range(
                 &read_part(&mut archive, index)?,
                 position,
                 &table_ranges[position],
-            )?),
-            (None, Some(position)) => Some(add_link_relationships(
-                &read_part(&mut archive, index)?,
-                &links[position],
-            )?),
-            (None, None) => None,
-        };
-        if let Some(xml) = changed_part {
-            write_deflated(&mut zip, &name, &xml)?;
+            )?;
+            let mut part = StreamedPart::new();
+            part.push(&xml)?;
+            add_compressed(&mut zip, &name, part.finish()?)?;
+            continue;
+        }
+        if let Some(position) = links_part {
+            let xml = read_part(&mut archive, index)?;
+            write_link_relationships(&mut zip, &name, &xml, &links[position])?;
             continue;
         }
 
@@ -183,9 +183,6 @@ fn write_streamed_sheet(
 ) -> Result<(), PackageError> {
     let mut parts = split_sheet(skeleton_xml, &sheet.dimension, sheet.columns)
         .map_err(PackageError::Skeleton)?;
-    if let Some(links) = links.filter(|links| !links.is_empty()) {
-        parts.suffix = add_hyperlink_list(&parts.suffix, links);
-    }
     if parts.styles != styles {
         return Err(PackageError::Skeleton(format!(
             "the skeleton has the styles {:?} but the rows use {styles:?}",
@@ -196,25 +193,29 @@ fn write_streamed_sheet(
 
     let mut prefix = Vec::new();
     Deflater::new().write(&parts.prefix, FlushCompress::Sync, &mut prefix)?;
-    let mut suffix = Vec::new();
-    Deflater::new().write(&parts.suffix, FlushCompress::Finish, &mut suffix)?;
+    let suffix = match links.filter(|links| !links.is_empty()) {
+        Some(links) => with_hyperlink_list(&parts.suffix, links)?,
+        None => {
+            let mut part = StreamedPart::new();
+            part.push(&parts.suffix)?;
+            part.finish()?
+        }
+    };
 
     let mut crc = crc32fast::Hasher::new();
     crc.update(&parts.prefix);
     crc.combine(&sheet.body.crc);
-    crc.update(&parts.suffix);
+    crc.combine(&suffix.crc);
 
     let header = EntryHeader {
         name: name.to_owned(),
         method: DEFLATED,
         crc: crc.finalize(),
-        compressed: prefix.len() as u64 + sheet.body.compressed + suffix.len() as u64,
-        uncompressed: parts.prefix.len() as u64
-            + sheet.body.uncompressed
-            + parts.suffix.len() as u64,
+        compressed: prefix.len() as u64 + sheet.body.compressed + suffix.data.len() as u64,
+        uncompressed: parts.prefix.len() as u64 + sheet.body.uncompressed + suffix.length,
     };
     let body = (&sheet.body.file).take(sheet.body.compressed);
-    let mut data = (&prefix[..]).chain(body).chain(&suffix[..]);
+    let mut data = (&prefix[..]).chain(body).chain(&suffix.data[..]);
     zip.add(header, &mut data)?;
     Ok(())
 }
@@ -287,43 +288,125 @@ fn link_id(index: usize) -> String {
     format!("rIdLink{}", index + 1)
 }
 
-/// Returns the sheet's end with a `<hyperlinks>` list of `links` in front of
-/// `<pageMargins>`, where the schema puts it.
-fn add_hyperlink_list(suffix: &[u8], links: &[LinkCell]) -> Vec<u8> {
-    let mut list = Vec::with_capacity(links.len() * 40 + 32);
-    list.extend_from_slice(b"<hyperlinks>");
-    for (index, link) in links.iter().enumerate() {
-        let cell = format!("{}{}", column_name(link.column), link.row);
-        list.extend_from_slice(
-            format!("<hyperlink ref=\"{cell}\" r:id=\"{}\"/>", link_id(index)).as_bytes(),
-        );
-    }
-    list.extend_from_slice(b"</hyperlinks>");
-
+/// Returns the sheet's end, compressed, with a `<hyperlinks>` list of
+/// `links` in front of `<pageMargins>`, where the schema puts it. The list
+/// is compressed as it is made, so it is never whole in memory.
+fn with_hyperlink_list(suffix: &[u8], links: &[LinkCell]) -> Result<Compressed, PackageError> {
     let at = find_bytes(suffix, b"<pageMargins")
         .or_else(|| find_bytes(suffix, b"</worksheet>"))
         .unwrap_or(suffix.len());
-    [&suffix[..at], &list[..], &suffix[at..]].concat()
+    let mut part = StreamedPart::new();
+    part.push(&suffix[..at])?;
+    part.push(b"<hyperlinks>")?;
+    for (index, link) in links.iter().enumerate() {
+        let cell = format!("{}{}", column_name(link.column), link.row);
+        part.push(format!("<hyperlink ref=\"{cell}\" r:id=\"{}\"/>", link_id(index)).as_bytes())?;
+    }
+    part.push(b"</hyperlinks>")?;
+    part.push(&suffix[at..])?;
+    Ok(part.finish()?)
 }
 
-/// Returns a sheet's relationships part with one external hyperlink
-/// relationship per link added.
-fn add_link_relationships(xml: &[u8], links: &[LinkCell]) -> Result<Vec<u8>, PackageError> {
+/// Adds a sheet's relationships part with one external hyperlink
+/// relationship per link, compressed as it is made.
+fn write_link_relationships(
+    zip: &mut ZipOutput<impl Write>,
+    name: &str,
+    xml: &[u8],
+    links: &[LinkCell],
+) -> Result<(), PackageError> {
     let end = find_bytes(xml, b"</Relationships>").ok_or_else(|| {
         PackageError::Skeleton("a sheet's relationships part has no end tag".to_owned())
     })?;
-    let mut added = Vec::with_capacity(links.len() * 160);
+    let mut part = StreamedPart::new();
+    part.push(&xml[..end])?;
     for (index, link) in links.iter().enumerate() {
-        added.extend_from_slice(
+        part.push(
             format!(
                 "<Relationship Id=\"{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink\" Target=\"{}\" TargetMode=\"External\"/>",
                 link_id(index),
                 escape_attribute(&link.url)
             )
             .as_bytes(),
-        );
+        )?;
     }
-    Ok([&xml[..end], &added[..], &xml[end..]].concat())
+    part.push(&xml[end..])?;
+    add_compressed(zip, name, part.finish()?)
+}
+
+/// A part's XML compressed, with the CRC and length of the XML.
+struct Compressed {
+    data: Vec<u8>,
+    crc: crc32fast::Hasher,
+    length: u64,
+}
+
+/// XML compressed piece by piece: only the compressed bytes and a small
+/// buffer are held.
+struct StreamedPart {
+    deflater: Deflater,
+    buffer: Vec<u8>,
+    compressed: Vec<u8>,
+    crc: crc32fast::Hasher,
+    length: u64,
+}
+
+impl StreamedPart {
+    /// Bytes gathered before they are compressed.
+    const BUFFER_BYTES: usize = 64 * 1024;
+
+    fn new() -> Self {
+        StreamedPart {
+            deflater: Deflater::new(),
+            buffer: Vec::with_capacity(Self::BUFFER_BYTES),
+            compressed: Vec::new(),
+            crc: crc32fast::Hasher::new(),
+            length: 0,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::BUFFER_BYTES {
+            self.compress(FlushCompress::None)?;
+        }
+        Ok(())
+    }
+
+    fn compress(&mut self, flush: FlushCompress) -> io::Result<()> {
+        self.crc.update(&self.buffer);
+        self.length += self.buffer.len() as u64;
+        self.deflater
+            .write(&self.buffer, flush, &mut self.compressed)?;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<Compressed> {
+        self.compress(FlushCompress::Finish)?;
+        Ok(Compressed {
+            data: self.compressed,
+            crc: self.crc,
+            length: self.length,
+        })
+    }
+}
+
+/// Adds a compressed part as the entry `name`.
+fn add_compressed(
+    zip: &mut ZipOutput<impl Write>,
+    name: &str,
+    part: Compressed,
+) -> Result<(), PackageError> {
+    let header = EntryHeader {
+        name: name.to_owned(),
+        method: DEFLATED,
+        crc: part.crc.finalize(),
+        compressed: part.data.len() as u64,
+        uncompressed: part.length,
+    };
+    zip.add(header, &mut &part.data[..])?;
+    Ok(())
 }
 
 fn escape_attribute(text: &str) -> String {
@@ -337,25 +420,6 @@ fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-/// Compresses `xml` and adds it as the part `name`.
-fn write_deflated(
-    zip: &mut ZipOutput<impl Write>,
-    name: &str,
-    xml: &[u8],
-) -> Result<(), PackageError> {
-    let mut data = Vec::new();
-    Deflater::new().write(xml, FlushCompress::Finish, &mut data)?;
-    let header = EntryHeader {
-        name: name.to_owned(),
-        method: DEFLATED,
-        crc: crc32fast::hash(xml),
-        compressed: data.len() as u64,
-        uncompressed: xml.len() as u64,
-    };
-    zip.add(header, &mut &data[..])?;
-    Ok(())
 }
 
 /// Returns the uncompressed bytes of the part `name` of the archive `bytes`.
