@@ -1,7 +1,7 @@
 //! The session's paused export: an xlsx export of all matching accounts that
 //! failed after its retries keeps its rows here until the window resumes or
 //! discards it. A new export and a cancel discard it too, so at most one
-//! paused export holds temporary files at a time.
+//! paused export has temporary files at a time.
 
 use super::AppSession;
 use crate::devrev::{DevRevClient, RetryNotice};

@@ -92,7 +92,7 @@ const presets = new PresetPanel(document.querySelector('.presets'), {
 let appStatus = null;
 /** @type {import('./counts.js').PreviewFacts|null} The latest finished preview. */
 let lastPreview = null;
-/** Path of the latest saved workbook, for the Open and Show in folder buttons. */
+/** Timer of the pending update of the file-contents line. */
 let fileContentsTimer = null;
 let busy = false;
 /** The toolbar button that started the job in progress, to give focus back to when it ends. */
