@@ -34,11 +34,12 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     /// Returns the body with every occurrence of `secret` in its texts
-    /// replaced by `<token>`.
+    /// replaced by `<token>`, and the texts that messages show made safe to
+    /// show (see [`shown_text`]).
     pub fn redacted(mut self, secret: &str) -> Self {
         let clean = |text: &mut Option<String>| {
             if let Some(text) = text {
-                *text = text.replace(secret, "<token>");
+                *text = shown_text(&text.replace(secret, "<token>"));
             }
         };
         clean(&mut self.error_type);
@@ -259,6 +260,33 @@ where
     Ok(value.as_u64())
 }
 
+/// Most characters of one server text that a message shows.
+const MAX_SHOWN_CHARS: usize = 500;
+
+/// Returns server text fit for a terminal, a log line or the window: control
+/// characters (escape sequences and line breaks among them) and marks that
+/// reverse the text direction become spaces, and text past
+/// [`MAX_SHOWN_CHARS`] is cut and ends with `…`.
+fn shown_text(text: &str) -> String {
+    let is_direction_mark = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let mut shown: String = text
+        .chars()
+        .take(MAX_SHOWN_CHARS + 1)
+        .map(|c| {
+            if c.is_control() || is_direction_mark(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    if shown.chars().count() > MAX_SHOWN_CHARS {
+        shown = shown.chars().take(MAX_SHOWN_CHARS).collect();
+        shown.push('…');
+    }
+    shown
+}
+
 fn redact_value(value: &mut Value, secret: &str) {
     match value {
         Value::String(text) => *text = text.replace(secret, "<token>"),
@@ -297,6 +325,24 @@ mod tests {
 
     fn body(json: &str) -> ErrorBody {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn server_text_is_made_safe() {
+        let long = "x".repeat(2_000);
+        let sent = ErrorBody {
+            message: Some("red \u{1b}[31mtext\nforged line \u{202E}reversed".into()),
+            detail: Some(long),
+            ..ErrorBody::default()
+        };
+
+        let shown = sent.redacted("secret");
+
+        let message = shown.message.unwrap();
+        let detail = shown.detail.unwrap();
+        assert_eq!(message, "red  [31mtext forged line  reversed");
+        assert_eq!(detail.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert!(detail.ends_with('…'));
     }
 
     #[test]
