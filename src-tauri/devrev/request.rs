@@ -188,7 +188,7 @@ pub enum RequestParseError {
     NotAnObject,
     #[error("`{field}` is not a field of this request. Known fields: {known}")]
     UnknownField { field: String, known: String },
-    #[error("`{path}` has the wrong type: {message}")]
+    #[error("`{path}` is invalid: {message}")]
     WrongType { path: String, message: String },
     #[error("{}", format_field_errors(.0))]
     Invalid(Vec<FieldError>),
@@ -413,6 +413,8 @@ fn decode<T: serde::de::DeserializeOwned>(
     value: Value,
     prefix: &str,
 ) -> Result<T, RequestParseError> {
+    // Kept to quote the value in the message; filters are small.
+    let original = value.clone();
     serde_path_to_error::deserialize(value).map_err(|error| {
         let inner = error.path().to_string();
         let path = match (prefix, inner.as_str()) {
@@ -420,9 +422,37 @@ fn decode<T: serde::de::DeserializeOwned>(
             ("", inner) => inner.to_owned(),
             (prefix, inner) => format!("{prefix}.{inner}"),
         };
-        let message = format!("{}{}", error.inner(), type_hint(&path));
+        let pointer = match inner.as_str() {
+            "." => String::new(),
+            inner => format!("/{}", inner.replace('.', "/")),
+        };
+        let given = original.pointer(&pointer);
+        let message = match given {
+            Some(Value::String(text)) if is_date_field(&path) => format!(
+                "{text:?} is not a date and time in RFC 3339 form ({}). Write it as \"2024-01-01T00:00:00Z\", with the time and the zone",
+                error.inner()
+            ),
+            Some(Value::Number(number)) if is_count_field(&path) => format!(
+                "{number} is not a whole number from {} to {}{}",
+                FIRST_RANGE.start(),
+                FIRST_RANGE.end(),
+                type_hint(&path)
+            ),
+            _ => format!("{}{}", error.inner(), type_hint(&path)),
+        };
         RequestParseError::WrongType { path, message }
     })
+}
+
+/// Returns whether `path` names one end of a date range, such as `created_date.after`.
+fn is_date_field(path: &str) -> bool {
+    let field = path.split('.').next().unwrap_or(path);
+    matches!(field, "created_date" | "modified_date") && path.contains('.')
+}
+
+/// Returns whether `path` names a number of accounts: `first` or `limit`.
+fn is_count_field(path: &str) -> bool {
+    matches!(path, "first" | "limit")
 }
 
 /// Returns an example of the expected form for a field, to append to a type error.
@@ -517,6 +547,36 @@ mod tests {
         let error = AccountsExportRequest::from_json(r#"{"tier": "A"}"#).unwrap_err();
 
         assert!(error.to_string().starts_with("`tier`"), "{error}");
+    }
+
+    #[test]
+    fn date_without_time_is_explained() {
+        let error =
+            AccountsExportRequest::from_json(r#"{"created_date": {"after": "2024-01-01"}}"#)
+                .unwrap_err()
+                .to_string();
+
+        assert!(
+            error.starts_with("`created_date.after` is invalid"),
+            "{error}"
+        );
+        assert!(
+            error.contains("\"2024-01-01\" is not a date and time"),
+            "{error}"
+        );
+        assert!(error.contains("2024-01-01T00:00:00Z"), "{error}");
+    }
+
+    #[test]
+    fn negative_first_names_the_range() {
+        let error = AccountsExportRequest::from_json(r#"{"first": -1}"#)
+            .unwrap_err()
+            .to_string();
+
+        assert!(
+            error.contains("-1 is not a whole number from 1 to 500"),
+            "{error}"
+        );
     }
 
     #[test]
