@@ -245,11 +245,11 @@ async fn export(args: ExportArgs) -> CommandResult {
         Some(name) => Some(preset::load(name, args.format).await?),
         None => None,
     };
+    let all = args.all || chosen.as_ref().is_some_and(|chosen| chosen.all);
     let request = match (&args.filters, &chosen) {
         (None, Some(chosen)) => preset::request(chosen, now)?,
-        _ => read_filters(args.filters.as_ref()).await?,
+        _ => read_filters(args.filters.as_ref(), all).await?,
     };
-    let all = args.all || chosen.as_ref().is_some_and(|chosen| chosen.all);
     let choice = match (&args.columns, &chosen) {
         (Some(list), _) => ColumnChoice::parse_list(list).map_err(|error| {
             let mut app_error = AppError::from(error);
@@ -692,14 +692,26 @@ async fn saved_proxy() -> Result<Option<ProxyUrl>, (u8, AppError)> {
     })
 }
 
-async fn read_filters(path: Option<&PathBuf>) -> Result<AccountsExportRequest, (u8, AppError)> {
+/// Reads and checks the filters file. With `all`, its `first` is left out
+/// unread, since an export of all matching accounts does not use it.
+async fn read_filters(
+    path: Option<&PathBuf>,
+    all: bool,
+) -> Result<AccountsExportRequest, (u8, AppError)> {
     let Some(path) = path else {
         return Ok(AccountsExportRequest::default());
     };
     let text = read_filters_text(path)
         .await
         .map_err(|message| bad_input("invalid_filters", message))?;
-    AccountsExportRequest::from_json(&text).map_err(|error| {
+    let parsed = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(mut object)) if all => {
+            object.remove("first");
+            AccountsExportRequest::from_value(serde_json::Value::Object(object))
+        }
+        _ => AccountsExportRequest::from_json(&text),
+    };
+    parsed.map_err(|error| {
         let mut app_error = AppError::from(error);
         app_error.message = format!(
             "The filters file {} is invalid: {}",

@@ -487,3 +487,31 @@ fn window_without_display_explains() {
     );
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn all_ignores_first_in_filters() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    // 501 is outside the range a limited export accepts.
+    std::fs::write(dir.path().join("filters.json"), r#"{"first": 501}"#).unwrap();
+    let base_url = server.base_url();
+
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &[
+            "--all",
+            "--out",
+            "all",
+            "--filters",
+            "filters.json",
+            "--base-url",
+            &base_url,
+        ],
+    )
+    .await;
+
+    server.shutdown().await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(data_rows(&dir.path().join("all.xlsx")), 400);
+}
