@@ -312,10 +312,10 @@ async fn export(args: ExportArgs) -> CommandResult {
         (None, Some(chosen)) => chosen.time_zone,
         (None, None) => saved_time_zone().await?,
     };
-    let columns = ColumnOptions {
+    let mut columns = ColumnOptions {
         choice,
         time_zone: ExportTimeZone::resolve(policy),
-        custom_labels: Default::default(),
+        ..ColumnOptions::default()
     };
     let token = resolve_token().await?;
     let options = ClientOptions {
@@ -328,18 +328,20 @@ async fn export(args: ExportArgs) -> CommandResult {
     };
     let client = DevRevClient::with_options(base_url.clone(), token, options)
         .map_err(|error| (EXIT_API, AppError::from(error)))?;
+    // A missing or read-only folder ends the run before the line below
+    // suggests that anything was fetched.
+    if let Err(error) = crate::workbook::check_target(&target, overwrite) {
+        return Err((EXIT_FILE, AppError::from(error)));
+    }
+    let facts = custom_field_facts(&client).await;
+    columns.custom_labels = facts.labels;
+    columns.custom_dates = facts.dates;
     let plan = FetchPlan {
         request,
         all,
         limits: PagingLimits::default(),
         columns: columns.clone(),
     };
-
-    // A missing or read-only folder ends the run before the line below
-    // suggests that anything was fetched.
-    if let Err(error) = crate::workbook::check_target(&target, overwrite) {
-        return Err((EXIT_FILE, AppError::from(error)));
-    }
     eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
     let mut reporter = ProgressReporter::new();
     let client = client.on_retry(reporter.notice_printer());
@@ -476,6 +478,20 @@ fn print_columns() {
             "{key:key_width$}  {:header_width$}  {:8}  {description}",
             "", ""
         );
+    }
+}
+
+/// Reads the custom fields' display names and date fields from the org's
+/// schema with one request and no retries. A failure only costs the names
+/// and the date cells, so it is logged and the export goes on.
+async fn custom_field_facts(client: &DevRevClient) -> crate::directory::CustomFieldFacts {
+    let once = client.clone().with_retry_policy(RetryPolicy::none());
+    match crate::directory::load_custom_field_facts(&once).await {
+        Ok(facts) => facts,
+        Err(error) => {
+            tracing::warn!(%error, "custom field names and types could not be read, so headers use the field keys");
+            crate::directory::CustomFieldFacts::default()
+        }
     }
 }
 

@@ -307,6 +307,10 @@ pub struct ColumnOptions {
     /// `Sales region`, from the org's schema. A field without one gets a
     /// header made from its key.
     pub custom_labels: HashMap<String, String>,
+    /// Keys of the custom fields whose schema type is a date. Their values,
+    /// sent as text such as `2026-05-13`, become date-time cells at midnight
+    /// in [`Self::time_zone`], so the day stays the same whatever the zone.
+    pub custom_dates: HashSet<String>,
 }
 
 /// Columns that grow as pages of accounts arrive. They start with the chosen
@@ -326,6 +330,8 @@ pub struct ColumnSet {
     /// Custom field keys, without the prefix, that [`OTHER_CUSTOM_FIELDS_KEY`] leaves out.
     hidden: HashSet<String>,
     custom_labels: HashMap<String, String>,
+    custom_dates: HashSet<String>,
+    zone: ExportTimeZone,
 }
 
 /// Changes made by one [`ColumnSet::observe`] call.
@@ -382,6 +388,8 @@ impl ColumnSet {
             other_custom_fields: false,
             hidden,
             custom_labels: options.custom_labels.clone(),
+            custom_dates: options.custom_dates.clone(),
+            zone: options.time_zone,
         };
 
         for key in options.choice.keys() {
@@ -417,7 +425,7 @@ impl ColumnSet {
         for account in accounts {
             for (key, value) in &account.custom_fields {
                 let kinds = page_kinds.entry(key.as_str()).or_default();
-                if let Some(kind) = custom_field_cell(value).kind() {
+                if let Some(kind) = self.custom_cell(key, value).kind() {
                     kinds.insert(kind);
                 }
             }
@@ -452,10 +460,32 @@ impl ColumnSet {
 
     /// Builds one row per account for the current columns.
     pub fn rows(&self, accounts: &[Account]) -> Vec<Vec<CellValue>> {
+        let date_positions: Vec<usize> = self
+            .custom_dates
+            .iter()
+            .filter_map(|key| self.custom.get(key).map(|(position, _)| *position))
+            .collect();
         accounts
             .iter()
-            .map(|account| build_row(account, &self.columns))
+            .map(|account| {
+                let mut row = build_row(account, &self.columns);
+                for &position in &date_positions {
+                    let cell = std::mem::replace(&mut row[position], CellValue::Empty);
+                    row[position] = date_cell(cell, &self.zone);
+                }
+                row
+            })
             .collect()
+    }
+
+    /// Converts one custom field value as [`Self::rows`] does.
+    fn custom_cell(&self, key: &str, value: &Value) -> CellValue {
+        let cell = custom_field_cell(value);
+        if self.custom_dates.contains(key) {
+            date_cell(cell, &self.zone)
+        } else {
+            cell
+        }
     }
 
     /// Returns whether a custom field without a column yet gets one.
@@ -471,6 +501,11 @@ impl ColumnSet {
             .map(|label| label.trim())
             .filter(|label| !label.is_empty())
             .map_or_else(|| readable_key(key), str::to_owned);
+        let preferred = if self.custom_dates.contains(key) {
+            self.zone.header(&preferred)
+        } else {
+            preferred
+        };
         self.columns.push(Column {
             key: format!("{CUSTOM_FIELD_KEY_PREFIX}{key}"),
             header: unique_header(key, preferred, &mut self.used_headers),
@@ -520,6 +555,23 @@ pub fn build_row(account: &Account, columns: &[Column]) -> Vec<CellValue> {
             find_standard(&column.key).map_or(CellValue::Empty, |standard| (standard.cell)(account))
         })
         .collect()
+}
+
+/// Converts the text of a date field to a date-time cell: a date such as
+/// `2026-05-13` becomes midnight of that day in `zone`, and an RFC 3339
+/// time stays that instant. Other cells, and text that is neither, are kept.
+fn date_cell(cell: CellValue, zone: &ExportTimeZone) -> CellValue {
+    let CellValue::Text(text) = &cell else {
+        return cell;
+    };
+    let text = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return CellValue::DateTime(zone.instant(day.and_time(chrono::NaiveTime::MIN)));
+    }
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(instant) => CellValue::DateTime(instant.with_timezone(&Utc)),
+        Err(_) => cell,
+    }
 }
 
 /// Converts a custom field's JSON value to a cell.
@@ -1262,6 +1314,36 @@ mod tests {
                 ("custom_fields.tnt__region", "Sales region"),
             ]
         );
+    }
+
+    #[test]
+    fn date_fields_become_dates() {
+        let zone = ExportTimeZone::local_with_offset(chrono::FixedOffset::east_opt(3600).unwrap());
+        let options = ColumnOptions {
+            choice: ColumnChoice::parse_list("custom_fields.tnt__renewal").unwrap(),
+            time_zone: zone,
+            custom_dates: HashSet::from(["tnt__renewal".to_owned()]),
+            ..ColumnOptions::default()
+        };
+        let mut set = ColumnSet::with_options(&options);
+        let accounts = [
+            account_with_custom_fields("A-1", json!({"tnt__renewal": "2026-05-13"})),
+            account_with_custom_fields("A-2", json!({"tnt__renewal": "2026-05-13T10:00:00Z"})),
+            account_with_custom_fields("A-3", json!({"tnt__renewal": "soon"})),
+        ];
+
+        set.observe(&accounts[..2]);
+        let kind_of_dates = set.columns()[0].kind;
+        let rows = set.rows(&accounts);
+
+        assert_eq!(set.columns()[0].header, "Renewal (UTC+01:00)");
+        assert_eq!(kind_of_dates, ColumnKind::DateTime);
+        // Midnight in the export's zone, so the cell shows the same day.
+        let midnight: DateTime<Utc> = "2026-05-12T23:00:00Z".parse().unwrap();
+        let morning: DateTime<Utc> = "2026-05-13T10:00:00Z".parse().unwrap();
+        assert_eq!(rows[0][0], CellValue::DateTime(midnight));
+        assert_eq!(rows[1][0], CellValue::DateTime(morning));
+        assert_eq!(rows[2][0], CellValue::Text("soon".into()));
     }
 
     #[test]

@@ -242,6 +242,12 @@ impl DevRevClient {
         })
     }
 
+    /// Returns the client with another retry policy, sharing everything else.
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
     /// Records who the token belongs to, as `Full Name <email>`, so that
     /// exports can say who made them without another request.
     pub fn with_user_label(mut self, label: Option<String>) -> Self {

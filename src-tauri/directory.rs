@@ -7,7 +7,7 @@
 //! `Björn`. Fetching is left to [`crate::devrev::lookups`]; deciding when the
 //! cache is stale is left to the session.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -99,29 +99,45 @@ pub struct OrgDirectory {
     pub users: Option<Arc<Vec<UserSummary>>>,
     pub tags: Option<Arc<Vec<Tag>>>,
     pub options: Option<FilterOptions>,
-    /// Display names of the account custom fields, by field name.
-    pub field_labels: Option<Arc<HashMap<String, String>>>,
+    /// What the headers and cells need to know of the account custom fields.
+    pub field_facts: Option<Arc<CustomFieldFacts>>,
 }
 
-/// Reads the display names of the account custom fields from the org's
-/// schema, by field name, such as `tnt__region` → `Sales region`. Fields
-/// without a display name are left out.
-pub async fn load_field_labels(client: &DevRevClient) -> Result<HashMap<String, String>, ApiError> {
+/// What column headers and cells need to know of the account custom fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomFieldFacts {
+    /// Display names by field name, such as `tnt__region` → `Sales region`.
+    /// Fields without a display name are left out.
+    pub labels: HashMap<String, String>,
+    /// Names of the fields whose type is a date.
+    pub dates: HashSet<String>,
+}
+
+/// Reads the display names and date fields of the account custom fields
+/// from the org's schema.
+pub async fn load_custom_field_facts(client: &DevRevClient) -> Result<CustomFieldFacts, ApiError> {
     let response = client
         .get_aggregated_schema(&AggregatedSchemaGetRequest {
             leaf_type: Some(ACCOUNT_LEAF_TYPE.into()),
         })
         .await?;
-    Ok(field_labels(&response.schema.custom_fields))
+    Ok(custom_field_facts(&response.schema.custom_fields))
 }
 
-/// Returns the display name of each field that has one, by field name.
-pub fn field_labels(fields: &[SchemaField]) -> HashMap<String, String> {
-    fields
-        .iter()
-        .filter(|field| field.label() != field.name)
-        .map(|field| (field.name.clone(), field.label().to_owned()))
-        .collect()
+/// Returns the display names and date fields among `fields`.
+pub fn custom_field_facts(fields: &[SchemaField]) -> CustomFieldFacts {
+    CustomFieldFacts {
+        labels: fields
+            .iter()
+            .filter(|field| field.label() != field.name)
+            .map(|field| (field.name.clone(), field.label().to_owned()))
+            .collect(),
+        dates: fields
+            .iter()
+            .filter(|field| field.field_type == "date")
+            .map(|field| field.name.clone())
+            .collect(),
+    }
 }
 
 /// Reads the stages, subtypes and account schema. An authentication failure

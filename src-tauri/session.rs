@@ -276,12 +276,13 @@ impl AppSession {
     /// choice, the time-zone policy fixed to the current offset, and the
     /// custom fields' display names from the org's schema.
     pub async fn column_options(&self) -> ColumnOptions {
-        let custom_labels = self.custom_field_labels().await;
+        let facts = self.custom_field_facts().await;
         let settings = self.settings.lock().await;
         ColumnOptions {
             choice: settings.columns.clone().unwrap_or_default(),
             time_zone: ExportTimeZone::resolve(settings.time_zone),
-            custom_labels,
+            custom_labels: facts.labels,
+            custom_dates: facts.dates,
         }
     }
 

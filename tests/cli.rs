@@ -515,3 +515,53 @@ async fn all_ignores_first_in_filters() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(data_rows(&dir.path().join("all.xlsx")), 400);
 }
+
+#[tokio::test]
+async fn custom_columns_follow_schema() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base_url = server.base_url();
+    let columns = "display_name,custom_fields.tnt__renewal_date,custom_fields.tnt__is_public";
+
+    let output = run_export(
+        dir.path(),
+        TOKEN,
+        &[
+            "--out",
+            "typed",
+            "--columns",
+            columns,
+            "--time-zone",
+            "utc",
+            "--base-url",
+            &base_url,
+        ],
+    )
+    .await;
+
+    server.shutdown().await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut workbook: Xlsx<_> = open_workbook(dir.path().join("typed.xlsx")).unwrap();
+    let sheet = workbook.worksheet_range("Accounts").unwrap();
+    let headers: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(headers, ["Name", "Renewal date (UTC)", "Publicly traded"]);
+    let dates: Vec<&calamine::Data> = sheet
+        .rows()
+        .skip(1)
+        .map(|row| &row[1])
+        .filter(|cell| !matches!(cell, calamine::Data::Empty))
+        .collect();
+    assert!(!dates.is_empty());
+    assert!(
+        dates
+            .iter()
+            .all(|cell| matches!(cell, calamine::Data::DateTime(_))),
+        "{dates:?}"
+    );
+}

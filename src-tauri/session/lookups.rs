@@ -4,15 +4,14 @@
 //! Each list is read once per server and token and kept in memory until the
 //! app closes, the server or token changes, or the user reloads the lists.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::AppSession;
 use crate::devrev::lookups::LOOKUP_PAGE_SIZE;
 use crate::devrev::retry::RetryPolicy;
 use crate::directory::{
-    load_field_labels, load_filter_options, search_tags, search_users, FilterOptions, OrgDirectory,
-    TagChoice, UserChoice, MAX_MATCHES,
+    load_custom_field_facts, load_filter_options, search_tags, search_users, CustomFieldFacts,
+    FilterOptions, OrgDirectory, TagChoice, UserChoice, MAX_MATCHES,
 };
 use crate::error::AppError;
 
@@ -82,30 +81,32 @@ impl AppSession {
         Ok(options)
     }
 
-    /// Returns the display names of the account custom fields, read once per
-    /// server and token. A failed read gives no names, so headers fall back
-    /// to the field keys and the export goes on; it is tried again next time.
-    pub(super) async fn custom_field_labels(&self) -> HashMap<String, String> {
+    /// Returns the display names and date fields of the account custom
+    /// fields, read once per server and token. A failed read gives neither,
+    /// so headers fall back to the field keys, dates stay text and the export
+    /// goes on; it is tried again next time.
+    pub(super) async fn custom_field_facts(&self) -> CustomFieldFacts {
         let Ok(client) = self.client_with(RetryPolicy::none()).await else {
-            return HashMap::new();
+            return CustomFieldFacts::default();
         };
         let mut cache = self.lookups.lock().await;
         reset_if_stale(&mut cache, client.cache_key());
-        if let Some(labels) = &cache.directory.field_labels {
-            return labels.as_ref().clone();
+        if let Some(facts) = &cache.directory.field_facts {
+            return facts.as_ref().clone();
         }
-        match load_field_labels(&client).await {
-            Ok(labels) => {
+        match load_custom_field_facts(&client).await {
+            Ok(facts) => {
                 tracing::info!(
-                    fields = labels.len(),
-                    "custom field names read for the headers"
+                    labels = facts.labels.len(),
+                    dates = facts.dates.len(),
+                    "custom field names and types read for the columns"
                 );
-                cache.directory.field_labels = Some(Arc::new(labels.clone()));
-                labels
+                cache.directory.field_facts = Some(Arc::new(facts.clone()));
+                facts
             }
             Err(error) => {
-                tracing::warn!(%error, "custom field names could not be read, so headers use the field keys");
-                HashMap::new()
+                tracing::warn!(%error, "custom field names and types could not be read, so headers use the field keys");
+                CustomFieldFacts::default()
             }
         }
     }

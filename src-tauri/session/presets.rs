@@ -157,6 +157,7 @@ impl AppSession {
             choice,
             time_zone: ExportTimeZone::resolve(settings.time_zone),
             custom_labels: window_options.custom_labels,
+            custom_dates: window_options.custom_dates,
         };
         let plan = FetchPlan {
             request,
