@@ -344,7 +344,9 @@ async fn export(args: ExportArgs) -> CommandResult {
     };
     eprintln!("Fetching accounts from {base_url} ({}) …", plan.endpoint());
     let mut reporter = ProgressReporter::new();
-    let client = client.on_retry(reporter.notice_printer());
+    let client = client
+        .on_retry(reporter.notice_printer())
+        .with_user_lookup();
     let cancel = CancellationToken::new();
     let on_ctrl_c = {
         let cancel = cancel.clone();

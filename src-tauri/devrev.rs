@@ -154,6 +154,8 @@ pub struct DevRevClient {
     observer: Option<RetryObserver>,
     /// Name and email of the token's user, when the caller knows them.
     user_label: Option<String>,
+    /// Whether exports ask who the token belongs to when `user_label` is unset.
+    look_up_user: bool,
 }
 
 impl std::fmt::Debug for DevRevClient {
@@ -239,6 +241,7 @@ impl DevRevClient {
             rate_limit: Arc::default(),
             observer: None,
             user_label: None,
+            look_up_user: false,
         })
     }
 
@@ -258,6 +261,18 @@ impl DevRevClient {
     /// Returns the token the client sends.
     pub(crate) fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// Makes exports ask `dev-users.self` who the token belongs to, once
+    /// their pages are read, when [`Self::with_user_label`] set no name.
+    pub fn with_user_lookup(mut self) -> Self {
+        self.look_up_user = true;
+        self
+    }
+
+    /// Returns whether exports ask who the token belongs to.
+    pub fn looks_up_user(&self) -> bool {
+        self.look_up_user
     }
 
     /// Returns who the token belongs to, when [`Self::with_user_label`] set it.

@@ -21,7 +21,7 @@ use crate::about::AboutExport;
 use crate::columns::{CellValue, Column, ColumnOptions, ColumnSet};
 use crate::devrev::paging::{AccountPager, PageFailure, PagingError, PagingLimits, ResumePoint};
 use crate::devrev::request::DEFAULT_FIRST;
-use crate::devrev::{Account, AccountsExportRequest, DevRevClient};
+use crate::devrev::{Account, AccountsExportRequest, DevRevClient, RetryPolicy};
 use crate::workbook::{TruncatedCell, WorkbookError, WorkbookWriter};
 
 /// Maximum time between two progress reports while a fetch runs.
@@ -252,8 +252,9 @@ impl PausedExport {
         );
         let source = PageSource::Paged(AccountPager::resume(client, self.resume));
         let fetched = fetch_pages(&self.plan, source, cancel, &self.run.sender, on_progress).await;
+        let exported_by = exporter_after(client, &fetched).await;
         self.run
-            .finish(&self.plan, &self.target, fetched, cancel)
+            .finish(&self.plan, &self.target, fetched, cancel, exported_by)
             .await
     }
 
@@ -275,7 +276,7 @@ impl PausedExport {
 /// its thread.
 struct ExportRun {
     sender: mpsc::Sender<Vec<Account>>,
-    complete: oneshot::Sender<Vec<String>>,
+    complete: oneshot::Sender<Completion>,
     writer: tokio::task::JoinHandle<Result<Option<crate::workbook::WriteSummary>, WorkbookError>>,
     writer_cancel: CancellationToken,
 }
@@ -298,6 +299,7 @@ impl ExportRun {
         target: &Path,
         fetched: Result<FetchSummary, PagingError>,
         cancel: &CancellationToken,
+        exported_by: Option<String>,
     ) -> Result<ExportOutcome, ExportError> {
         let fetched = match fetched {
             Ok(summary) if !summary.cancelled => summary,
@@ -342,7 +344,10 @@ impl ExportRun {
             writer_cancel,
         } = self;
         drop(sender);
-        let _ = complete.send(fetch_warnings(&fetched));
+        let _ = complete.send(Completion {
+            warnings: fetch_warnings(&fetched),
+            exported_by,
+        });
         let joined = tokio::select! {
             joined = &mut writer => joined,
             () = cancel.cancelled() => {
@@ -393,7 +398,7 @@ pub async fn export_resumable(
     // The writer saves only after this signal, which carries the fetch's
     // warnings, so a fetch that fails or is cancelled never leaves a workbook
     // of the pages that did arrive.
-    let (complete, completed) = oneshot::channel::<Vec<String>>();
+    let (complete, completed) = oneshot::channel::<Completion>();
     // Not a child of `cancel`: a paused export keeps its writer after the
     // job's token is gone. Every ending of the run cancels it explicitly.
     let writer_cancel = CancellationToken::new();
@@ -424,7 +429,8 @@ pub async fn export_resumable(
 
     let source = PageSource::new(client, plan);
     let fetched = fetch_pages(plan, source, cancel, &run.sender, on_progress).await;
-    run.finish(plan, target, fetched, cancel).await
+    let exported_by = exporter_after(client, &fetched).await;
+    run.finish(plan, target, fetched, cancel, exported_by).await
 }
 
 /// Gives a stopped writer up to [`CLEANUP_WAIT`] to delete its temporary
@@ -459,7 +465,7 @@ fn cancelled_export(target: &Path, plan: &FetchPlan, fetched: &FetchSummary) -> 
 /// the columns; the rows before it have that cell empty.
 fn write_pages(
     mut pages: mpsc::Receiver<Vec<Account>>,
-    completed: oneshot::Receiver<Vec<String>>,
+    completed: oneshot::Receiver<Completion>,
     target: &Path,
     overwrite: bool,
     mut about: AboutExport,
@@ -495,7 +501,7 @@ fn write_pages(
         writer.write_rows(&rows)?;
     }
     // The channel closes when the fetch ends, successfully or not.
-    let Ok(fetch_warnings) = completed.blocking_recv() else {
+    let Ok(completion) = completed.blocking_recv() else {
         return Ok(None);
     };
     if cancel.is_cancelled() {
@@ -506,9 +512,41 @@ fn write_pages(
         Some(writer) => writer,
         None => new_writer(columns.columns())?,
     };
-    about.warnings.extend(fetch_warnings);
+    about.warnings.extend(completion.warnings);
+    if completion.exported_by.is_some() {
+        about.exported_by = completion.exported_by;
+    }
     writer.set_about(about);
     writer.finish_unless(|| cancel.is_cancelled())
+}
+
+/// What the writer learns when the fetch has ended well: the About sheet's
+/// warnings, and who exported when that was looked up after the fetch.
+struct Completion {
+    warnings: Vec<String>,
+    exported_by: Option<String>,
+}
+
+/// Returns who the token belongs to, for the About sheet, when the client
+/// asks for it with [`DevRevClient::with_user_lookup`] and does not know it
+/// yet. It asks `dev-users.self` once, without retries, and only after a
+/// fetch that ended well, so an export never waits on it or fails by it.
+async fn exporter_after(
+    client: &DevRevClient,
+    fetched: &Result<FetchSummary, PagingError>,
+) -> Option<String> {
+    let finished = matches!(fetched, Ok(summary) if !summary.cancelled);
+    if !finished || !client.looks_up_user() || client.user_label().is_some() {
+        return None;
+    }
+    let once = client.clone().with_retry_policy(RetryPolicy::none());
+    match once.current_user().await {
+        Ok(user) => Some(user.label()),
+        Err(error) => {
+            tracing::warn!(%error, "the token's user could not be read for the About sheet");
+            None
+        }
+    }
 }
 
 /// Returns what the About sheet should warn of after a fetch: dropped

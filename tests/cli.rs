@@ -327,7 +327,8 @@ struct Stopped {
 #[cfg(unix)]
 async fn stopped_export(signal: &str, at_save: bool) -> Stopped {
     let server = DemoServer::start(DemoServerConfig {
-        accounts: 20_000,
+        // Enough that saving takes long enough to be interrupted.
+        accounts: 60_000,
         token: TOKEN.into(),
         ..DemoServerConfig::default()
     })
@@ -359,7 +360,9 @@ async fn stopped_export(signal: &str, at_save: bool) -> Stopped {
         // The save's temporary file is there from the start and fills at the end.
         while_saving = std::fs::read_dir(&out).unwrap().any(|entry| {
             let entry = entry.unwrap();
-            entry.file_name() != "accounts.xlsx" && entry.metadata().unwrap().len() > 0
+            // The file may be renamed away between listing and reading it.
+            entry.file_name() != "accounts.xlsx"
+                && entry.metadata().is_ok_and(|metadata| metadata.len() > 0)
         });
         if while_saving || (!at_save && server.recorded_requests().len() > 20) {
             break;
@@ -517,7 +520,7 @@ async fn all_ignores_first_in_filters() {
 }
 
 #[tokio::test]
-async fn custom_columns_follow_schema() {
+async fn about_sheet_and_columns_follow_org() {
     let server = start_server().await;
     let dir = tempfile::tempdir().unwrap();
     let base_url = server.base_url();
@@ -551,6 +554,15 @@ async fn custom_columns_follow_schema() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(headers, ["Name", "Renewal date (UTC)", "Publicly traded"]);
+    let about = workbook
+        .worksheet_range(devrev_export::workbook::ABOUT_SHEET_NAME)
+        .unwrap();
+    let exported_by = about
+        .rows()
+        .find(|row| row[0] == calamine::Data::String("Exported by".into()))
+        .map(|row| row[1].to_string());
+    let user = devrev_export::demo_server::demo_users()[0].label();
+    assert_eq!(exported_by, Some(user));
     let dates: Vec<&calamine::Data> = sheet
         .rows()
         .skip(1)
