@@ -263,10 +263,10 @@ where
 /// Most characters of one server text that a message shows.
 const MAX_SHOWN_CHARS: usize = 500;
 
-/// Returns server text fit for a terminal, a log line or the window: control
+/// Returns server text fit for a terminal, a log line or the window. Control
 /// characters (escape sequences and line breaks among them) and marks that
-/// reverse the text direction become spaces, and text past
-/// [`MAX_SHOWN_CHARS`] is cut and ends with `…`.
+/// reverse the text direction become spaces. Text past [`MAX_SHOWN_CHARS`]
+/// is cut and ends with `…`.
 fn shown_text(text: &str) -> String {
     let is_direction_mark = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     let mut shown: String = text
