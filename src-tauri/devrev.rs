@@ -195,18 +195,7 @@ impl DevRevClient {
         options: ClientOptions,
     ) -> Result<Self, ApiError> {
         let mut options = options;
-        // Plain http is only accepted for this computer. Going through a proxy
-        // elsewhere would send the token over the network unencrypted, so such
-        // a proxy is skipped; a proxy on this computer is still used.
-        let remote_proxy = proxy_for(&base_url, &options.proxy).filter(|proxy| {
-            Url::parse(&proxy.address).map_or(true, |address| !is_loopback(&address))
-        });
-        if base_url.0.scheme() == "http" {
-            if let Some(proxy) = remote_proxy {
-                tracing::info!(proxy = %proxy.address, base_url = %base_url, "the proxy is skipped for a plain-http server on this computer");
-                options.proxy = ProxyMode::Direct;
-            }
-        }
+        options.proxy = proxy_mode_for(&base_url, options.proxy);
         let mut builder = reqwest::Client::builder()
             // DevRev's API does not redirect. Following a redirect could carry
             // the request to another host, so it is reported as a failure.
@@ -252,7 +241,7 @@ impl DevRevClient {
     }
 
     /// Records who the token belongs to, as `Full Name <email>`, so that
-    /// exports can say who made them without another request.
+    /// exports can name who made them without another request.
     pub fn with_user_label(mut self, label: Option<String>) -> Self {
         self.user_label = label;
         self
@@ -557,7 +546,7 @@ impl DevRevClient {
         }
         // A 404, 405 or 501, or an error page instead of the API's JSON, means
         // the base URL points to a different server, such as DevRev's web app
-        // or a plain file server, which answers POST with 501.
+        // or a plain file server, which responds to POST with 501.
         if matches!(code, 404 | 405 | 501)
             || (!looks_like_json(headers, bytes)
                 && !bytes.is_empty()
@@ -713,6 +702,24 @@ fn certificate_reason(error: &reqwest::Error) -> String {
         cause = current.source();
     }
     root_cause(error)
+}
+
+/// Returns `mode`, or no proxy when `base_url` is plain http and the proxy
+/// is not on this computer. Plain http is only accepted for this computer,
+/// and a proxy elsewhere would carry the token over the network unencrypted.
+fn proxy_mode_for(base_url: &BaseUrl, mode: ProxyMode) -> ProxyMode {
+    if base_url.0.scheme() != "http" {
+        return mode;
+    }
+    let remote_proxy = proxy_for(base_url, &mode)
+        .filter(|proxy| Url::parse(&proxy.address).map_or(true, |address| !is_loopback(&address)));
+    match remote_proxy {
+        Some(proxy) => {
+            tracing::info!(proxy = %proxy.address, base_url = %base_url, "the proxy is skipped for a plain-http server on this computer");
+            ProxyMode::Direct
+        }
+        None => mode,
+    }
 }
 
 /// True when the URL's host is this computer: `localhost`, 127.0.0.0/8 or `::1`.

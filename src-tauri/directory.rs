@@ -99,11 +99,12 @@ pub struct OrgDirectory {
     pub users: Option<Arc<Vec<UserSummary>>>,
     pub tags: Option<Arc<Vec<Tag>>>,
     pub options: Option<FilterOptions>,
-    /// What the headers and cells need to know of the account custom fields.
+    /// Display names and date fields of the account custom fields.
     pub field_facts: Option<Arc<CustomFieldFacts>>,
 }
 
-/// What column headers and cells need to know of the account custom fields.
+/// Display names and date fields of the account custom fields, which column
+/// headers and cells need.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomFieldFacts {
     /// Display names by field name, such as `tnt__region` → `Sales region`.

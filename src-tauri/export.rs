@@ -520,8 +520,8 @@ fn write_pages(
     writer.finish_unless(|| cancel.is_cancelled())
 }
 
-/// The message that tells the writer the fetch ended well, with the About
-/// sheet's warnings and, when it was looked up after the fetch, who exported.
+/// The writer's signal that the fetch ended well, with the About sheet's
+/// warnings and, when it was looked up after the fetch, who exported.
 struct Completion {
     warnings: Vec<String>,
     exported_by: Option<String>,
@@ -530,8 +530,7 @@ struct Completion {
 /// Returns who the token belongs to, for the About sheet, when the client
 /// asks for it with [`DevRevClient::with_user_lookup`] and does not know it
 /// yet. It sends one `dev-users.self` request, without retries, and only
-/// after a fetch that ended well, so an export never waits on it or fails
-/// by it.
+/// after a fetch that ended well. A failed request only leaves the name out.
 async fn exporter_after(
     client: &DevRevClient,
     fetched: &Result<FetchSummary, PagingError>,

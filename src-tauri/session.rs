@@ -585,7 +585,7 @@ impl AppSession {
     }
 
     /// Keeps the user a connection test found for the client's server and
-    /// token, or forgets the last one when the test failed.
+    /// token, or clears the last one when the test failed.
     fn remember_user(&self, client: &DevRevClient, user: Option<&crate::devrev::DevUser>) {
         let known = user.map(|user| KnownUser {
             base_url: client.base_url().to_string(),
@@ -613,7 +613,7 @@ impl AppSession {
     }
 }
 
-/// Who a token belongs to on one server, as a connection test found.
+/// The user that a connection test found for one server and token.
 struct KnownUser {
     base_url: String,
     token: Token,

@@ -147,7 +147,7 @@ async fn check_distinguishes_failures() {
             "quote the reference ID ref-99",
         ),
         (Fault::html_page(404), 4, "is not the DevRev API"),
-        // A plain file server, such as `python3 -m http.server`, answers POST with 501.
+        // A plain file server, such as `python3 -m http.server`, responds to POST with 501.
         (Fault::html_page(501), 4, "is not the DevRev API"),
     ];
     let cases_len = cases.len();

@@ -82,9 +82,9 @@ impl AppSession {
     }
 
     /// Returns the display names and date fields of the account custom
-    /// fields, read once per server and token. A failed read gives neither,
-    /// so headers fall back to the field keys, dates stay text and the export
-    /// goes on; it is tried again next time.
+    /// fields, read once per server and token. After a failed read, headers
+    /// fall back to the field keys, dates stay text and the export goes on.
+    /// The next export tries the read again.
     pub(super) async fn custom_field_facts(&self) -> CustomFieldFacts {
         let Ok(client) = self.client_with(RetryPolicy::none()).await else {
             return CustomFieldFacts::default();

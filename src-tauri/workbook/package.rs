@@ -64,7 +64,7 @@ pub(super) struct StreamedSheet {
     /// Range of the sheet's Excel table, such as `A1:Y1001`: the header and
     /// at least one data row.
     pub(super) table_range: String,
-    /// Columns of the table, which tells where the sample cells are.
+    /// Columns of the table, from which `sample_column` finds the sample cells.
     pub(super) columns: usize,
 }
 

@@ -27,7 +27,7 @@ use super::about_sheet::{add_about_sheet, AboutFacts};
 use super::sheet_xml::column_name;
 use super::DATETIME_NUMBER_FORMAT;
 
-/// What the skeleton needs to know of one Accounts sheet.
+/// Layout of one Accounts sheet in the skeleton.
 pub(super) struct SheetLayout<'a> {
     pub(super) name: &'a str,
     /// Width of each column, in Excel character widths.
